@@ -1,0 +1,3 @@
+export { LogLevel, LogLevelError, isLogLevel, logLevelName, parseLogLevel } from './levels.js';
+export { Logger, LogRegistry, type LogRecord, type LogSink, type LogTypeOptions } from './log.js';
+export { globToRegExp } from './glob.js';
