@@ -1,5 +1,6 @@
 // Flat config: type-checked typescript-eslint rules over every package, app and tool.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -20,11 +21,9 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
-  {
-    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
-    ...tseslint.configs.disableTypeChecked,
-    languageOptions: {
-      globals: { process: 'readonly', console: 'readonly' },
-    },
-  },
+  // Plain JS (bin shims, test fixtures) is not in any tsconfig: lint it
+  // without type information. Two objects, so that the globals do not
+  // replace the parser options disableTypeChecked sets.
+  { files: ['**/*.js', '**/*.mjs', '**/*.cjs'], ...tseslint.configs.disableTypeChecked },
+  { files: ['**/*.js', '**/*.mjs', '**/*.cjs'], languageOptions: { globals: globals.node } },
 );

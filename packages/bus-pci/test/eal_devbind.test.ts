@@ -1,0 +1,144 @@
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeSysfs, makeFakeSysfs } from './fake_sysfs.js';
+
+const bin = fileURLToPath(new URL('../bin/eal-devbind.js', import.meta.url));
+const run = promisify(execFile);
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function devbind(args: string[], env: Record<string, string>): Promise<Result> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env: { ...process.env, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+let sysfs: FakeSysfs;
+let env: Record<string, string>;
+let pciIds: string;
+
+beforeAll(async () => {
+  sysfs = await makeFakeSysfs(
+    [
+      { addr: '0000:00:03.0', device: '0x1041', driver: 'virtio-pci', net: ['eth0'], netUnderVirtio: true, iommuGroup: '3' },
+      { addr: '0000:00:04.0', device: '0x1041', driver: 'vfio-pci', iommuGroup: '4', numaNode: '1' },
+      { addr: '0000:00:05.0', vendor: '0x8086', device: '0x10fb', numaNode: '-1' },
+      { addr: '0000:00:06.0', vendor: '0x8086', device: '0x37c8', class: '0x0b4000', driver: 'qat' },
+      { addr: '0000:00:07.0', vendor: '0x1af4', device: '0x1042', class: '0x010000', driver: 'virtio-pci' },
+      { addr: '0000:00:08.0', vendor: 'oops' },
+    ],
+    ['vfio-pci', 'uio_pci_generic'],
+  );
+  pciIds = join(sysfs.root, 'pci.ids');
+  await writeFile(pciIds, '# test\n1af4  Red Hat, Inc.\n\t1041  Virtio 1.0 network device\n8086  Intel Corporation\n\t10fb  82599ES 10-Gigabit SFI/SFP+ Network Connection\nC 00  Unclassified device\n');
+  env = { SYSFS_PCI_DEVICES: sysfs.devicesDir };
+});
+
+afterAll(async () => {
+  await sysfs.cleanup();
+});
+
+describe('eal-devbind', () => {
+  it('--status groups devices as dpdk-devbind.py --status does', async () => {
+    const r = await devbind(['--status', '--pci-ids', pciIds], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      [
+        '',
+        'Network devices using DPDK-compatible driver',
+        '============================================',
+        "0000:00:04.0 'Virtio 1.0 network device 1041' drv=vfio-pci unused=uio_pci_generic",
+        '',
+        'Network devices using kernel driver',
+        '===================================',
+        "0000:00:03.0 'Virtio 1.0 network device 1041' if=eth0 drv=virtio-pci unused=vfio-pci,uio_pci_generic",
+        '',
+        'Other Network devices',
+        '=====================',
+        "0000:00:05.0 '82599ES 10-Gigabit SFI/SFP+ Network Connection 10fb' unused=vfio-pci,uio_pci_generic",
+        '',
+        "No 'Baseband' devices detected",
+        '==============================',
+        '',
+        'Crypto devices using kernel driver',
+        '==================================',
+        "0000:00:06.0 'Device 37c8 37c8' drv=qat unused=vfio-pci,uio_pci_generic",
+        '',
+        "No 'DMA' devices detected",
+        '=========================',
+        '',
+        "No 'Eventdev' devices detected",
+        '==============================',
+        '',
+        "No 'Mempool' devices detected",
+        '=============================',
+        '',
+        "No 'Compress' devices detected",
+        '==============================',
+        '',
+        "No 'Misc (rawdev)' devices detected",
+        '===================================',
+        '',
+        "No 'Regex' devices detected",
+        '===========================',
+        '',
+      ].join('\n'),
+    );
+    expect(r.stderr).toMatch(/skipping PCI device 0000:00:08\.0: bad content in .*vendor: "oops\\n"/);
+  });
+
+  it('--status-dev net prints only the network group', async () => {
+    const r = await devbind(['--status-dev', 'net', '--pci-ids', pciIds], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Network devices using kernel driver');
+    expect(r.stdout).not.toContain('Crypto');
+  });
+
+  it('--json prints one JSON array with lower-case hex ids, driver, NUMA node and IOMMU group', async () => {
+    const r = await devbind(['--json'], env);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([
+      { address: '0000:00:03.0', vendor: '1af4', device: '1041', class: '020000', driver: 'virtio-pci', numaNode: 0, iommuGroup: '3' },
+      { address: '0000:00:04.0', vendor: '1af4', device: '1041', class: '020000', driver: 'vfio-pci', numaNode: 1, iommuGroup: '4' },
+      { address: '0000:00:05.0', vendor: '8086', device: '10fb', class: '020000', driver: null, numaNode: -1, iommuGroup: null },
+      { address: '0000:00:06.0', vendor: '8086', device: '37c8', class: '0b4000', driver: 'qat', numaNode: 0, iommuGroup: null },
+      { address: '0000:00:07.0', vendor: '1af4', device: '1042', class: '010000', driver: 'virtio-pci', numaNode: 0, iommuGroup: null },
+    ]);
+  });
+
+  it('a bad flag is a clear error with exit status 2', async () => {
+    const r = await devbind(['--bind=vfio-pci', '0000:00:03.0'], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown option '--bind=vfio-pci'");
+  });
+
+  it('no action is an error with exit status 2', async () => {
+    const r = await devbind([], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no action given');
+  });
+
+  it('--help says binding is out of scope, exit status 0', async () => {
+    const r = await devbind(['--help'], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Binding and unbinding .* not implemented/);
+  });
+
+  it('a missing sysfs directory is reported with exit status 1', async () => {
+    const r = await devbind(['--json'], { SYSFS_PCI_DEVICES: join(sysfs.root, 'nope') });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('cannot open');
+  });
+});

@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import { DevargsError, type Devargs, formatDevargs, parseDevargs } from '../src/index.js';
+import { setup } from './helpers.js';
+
+function fail(fn: () => unknown): DevargsError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(DevargsError);
+    return err as DevargsError;
+  }
+  throw new Error('expected a DevargsError');
+}
+
+const legacy = (bus: string, name: string, args = ''): Devargs => ({
+  form: 'legacy',
+  bus,
+  name,
+  args,
+  busArgs: '',
+  className: null,
+  classArgs: '',
+  driver: null,
+});
+
+describe('devargs, DPDK examples (rte_devargs_parse)', () => {
+  const { registry } = setup();
+
+  it('net_null0: no bus named, the vdev bus claims it', () => {
+    expect(parseDevargs(registry, 'net_null0')).toEqual(legacy('vdev', 'net_null0'));
+  });
+
+  it('net_null0,size=64,copy=1: arguments after the name', () => {
+    expect(parseDevargs(registry, 'net_null0,size=64,copy=1')).toEqual(legacy('vdev', 'net_null0', 'size=64,copy=1'));
+  });
+
+  it('vdev:net_null0, — bus prefix, trailing comma, empty args (what DPDK sends on detach)', () => {
+    expect(parseDevargs(registry, 'vdev:net_null0,')).toEqual(legacy('vdev', 'net_null0'));
+  });
+
+  it('pci:0000:00:03.0: bus prefix before a PCI address', () => {
+    expect(parseDevargs(registry, 'pci:0000:00:03.0')).toEqual(legacy('pci', '0000:00:03.0'));
+  });
+
+  it('0000:00:03.0,arg=1: "0000" is no bus, so the whole address is the name', () => {
+    expect(parseDevargs(registry, '0000:00:03.0,arg=1')).toEqual(legacy('pci', '0000:00:03.0', 'arg=1'));
+  });
+
+  it('03:00.1: the bus normalizes the short PCI form to 0000:03:00.1', () => {
+    expect(parseDevargs(registry, '03:00.1')).toEqual(legacy('pci', '0000:03:00.1'));
+  });
+
+  it('layered bus=pci,addr=…/class=eth,…/driver=…: each layer kept, name from addr', () => {
+    const da = parseDevargs(registry, 'bus=pci,addr=03:00.0/class=eth,mac=00:11:22:33:44:55/driver=net_toy_pci,rxq=2');
+    expect(da).toEqual({
+      form: 'layered',
+      bus: 'pci',
+      name: '0000:03:00.0',
+      args: 'rxq=2',
+      busArgs: 'addr=03:00.0',
+      className: 'eth',
+      classArgs: 'mac=00:11:22:33:44:55',
+      driver: 'net_toy_pci',
+    });
+  });
+
+  it('layered without class: bus=pci,addr=0000:00:03.0/driver=net_toy_pci', () => {
+    const da = parseDevargs(registry, 'bus=pci,addr=0000:00:03.0/driver=net_toy_pci');
+    expect(da.name).toBe('0000:00:03.0');
+    expect(da.className).toBeNull();
+    expect(da.driver).toBe('net_toy_pci');
+  });
+
+  it('layered vdev uses the name key, as DPDK does by default', () => {
+    expect(parseDevargs(registry, 'bus=vdev,name=net_null0').name).toBe('net_null0');
+  });
+
+  it('unknown bus in the layered form: EFAULT naming the bus', () => {
+    const err = fail(() => parseDevargs(registry, 'bus=foo,name=x'));
+    expect(err).toMatchObject({ code: 'EFAULT', errno: -14, reason: 'unknown-bus' });
+    expect(err.message).toContain("unknown bus 'foo'");
+  });
+
+  it('unknown bus prefix in the legacy form: the text is a name no bus claims, EFAULT', () => {
+    const err = fail(() => parseDevargs(registry, 'foo:bar'));
+    expect(err).toMatchObject({ code: 'EFAULT', errno: -14, reason: 'no-bus' });
+  });
+
+  it('no bus claims the name (an unknown vdev driver): EFAULT, as a DPDK 22.11 primary answers -14', () => {
+    const err = fail(() => parseDevargs(registry, 'net_nosuchdriver0'));
+    expect(err).toMatchObject({ code: 'EFAULT', errno: -14, reason: 'no-bus' });
+    expect(err.message).toContain("'net_nosuchdriver0'");
+  });
+
+  it('a bus prefix whose bus refuses the name says so: vdev:net_bogus0,', () => {
+    const err = fail(() => parseDevargs(registry, 'vdev:net_bogus0,'));
+    expect(err).toMatchObject({ code: 'EFAULT', reason: 'no-bus' });
+    expect(err.message).toContain("bus 'vdev' does not recognise 'net_bogus0'");
+  });
+
+  it('a 64-byte name is refused (EINVAL, as DPDK: it must be shorter than 64)', () => {
+    const name = 'net_null' + 'x'.repeat(56);
+    expect(name).toHaveLength(64);
+    const err = fail(() => parseDevargs(registry, name));
+    expect(err).toMatchObject({ code: 'EINVAL', errno: -22, reason: 'name-too-long' });
+    expect(parseDevargs(registry, name.slice(0, 63)).name).toHaveLength(63);
+  });
+
+  it('a 64-byte name in the layered form is E2BIG, as DPDK', () => {
+    const err = fail(() => parseDevargs(registry, `bus=vdev,name=net_null${'x'.repeat(56)}`));
+    expect(err).toMatchObject({ code: 'E2BIG', reason: 'name-too-long' });
+  });
+
+  it('128-byte devargs are refused with E2BIG where DPDK would cut them; 127 bytes pass', () => {
+    const head = 'net_null0,';
+    const long = head + 'k=' + 'v'.repeat(128 - head.length - 2);
+    expect(Buffer.byteLength(long)).toBe(128);
+    const err = fail(() => parseDevargs(registry, long));
+    expect(err).toMatchObject({ code: 'E2BIG', errno: -7, reason: 'too-long' });
+    expect(parseDevargs(registry, long.slice(0, 127)).args).toHaveLength(127 - head.length);
+  });
+
+  it('two layers of the same kind are a syntax error', () => {
+    expect(fail(() => parseDevargs(registry, 'bus=pci,addr=00:01.0/bus=vdev')).reason).toBe('syntax');
+  });
+
+  it('a layered string without bus= names no device', () => {
+    expect(fail(() => parseDevargs(registry, 'class=eth,mac=00:11:22:33:44:55')).code).toBe('EINVAL');
+  });
+});
+
+describe('formatDevargs', () => {
+  const { registry } = setup();
+
+  it.each([
+    ['net_null0,size=64,copy=1', 'vdev:net_null0,size=64,copy=1'],
+    ['vdev:net_null0,', 'vdev:net_null0'],
+    ['03:00.1', 'pci:0000:03:00.1'],
+    ['bus=pci,addr=0000:00:03.0/class=eth/driver=net_toy_pci', 'bus=pci,addr=0000:00:03.0/class=eth/driver=net_toy_pci'],
+  ])('%s is written as %s, which parses back to the same devargs', (text, formatted) => {
+    const da = parseDevargs(registry, text);
+    expect(formatDevargs(da)).toBe(formatted);
+    expect(parseDevargs(registry, formatDevargs(da))).toEqual(da);
+  });
+});
