@@ -1,0 +1,168 @@
+#include "errors.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int set_string(napi_env env, napi_value obj, const char *key,
+                      const char *value) {
+  napi_value v;
+  return napi_create_string_utf8(env, value, NAPI_AUTO_LENGTH, &v) == napi_ok &&
+         napi_set_named_property(env, obj, key, v) == napi_ok;
+}
+
+napi_value eal_errno_error(napi_env env, int err, const char *syscall,
+                           const char *path) {
+  char description[256];
+  char message[512];
+  napi_value msg, error, num;
+
+  /* strerror_r (GNU flavour) is thread-safe; threadpool completions and the
+   * main thread may both build errors. */
+  const char *text = strerror_r(err, description, sizeof description);
+  if (path != NULL)
+    snprintf(message, sizeof message, "%s %s: %s", syscall, path, text);
+  else
+    snprintf(message, sizeof message, "%s: %s", syscall, text);
+
+  if (napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg) != napi_ok ||
+      napi_create_error(env, NULL, msg, &error) != napi_ok ||
+      napi_create_int32(env, err, &num) != napi_ok ||
+      napi_set_named_property(env, error, "errno", num) != napi_ok ||
+      !set_string(env, error, "syscall", syscall) ||
+      !set_string(env, error, "description", text) ||
+      (path != NULL && !set_string(env, error, "path", path)))
+    return NULL;
+  return error;
+}
+
+void eal_throw_last(napi_env env) {
+  bool pending = false;
+  const napi_extended_error_info *info = NULL;
+  if (napi_is_exception_pending(env, &pending) == napi_ok && pending)
+    return;
+  napi_get_last_error_info(env, &info);
+  napi_throw_error(env, NULL,
+                   info != NULL && info->error_message != NULL
+                       ? info->error_message
+                       : "@eal-ts/sys: internal N-API failure");
+}
+
+napi_value eal_throw_errno(napi_env env, int err, const char *syscall,
+                           const char *path) {
+  napi_value error = eal_errno_error(env, err, syscall, path);
+  if (error == NULL || napi_throw(env, error) != napi_ok)
+    eal_throw_last(env);
+  return NULL;
+}
+
+napi_value eal_throw_type(napi_env env, const char *message) {
+  napi_throw_type_error(env, NULL, message);
+  return NULL;
+}
+
+napi_value eal_throw_range(napi_env env, const char *message) {
+  napi_throw_range_error(env, NULL, message);
+  return NULL;
+}
+
+static int is_number(napi_env env, napi_value value, const char *name,
+                     double *out) {
+  napi_valuetype type;
+  char message[128];
+  if (napi_typeof(env, value, &type) != napi_ok || type != napi_number ||
+      napi_get_value_double(env, value, out) != napi_ok) {
+    snprintf(message, sizeof message, "%s must be a number", name);
+    eal_throw_type(env, message);
+    return 0;
+  }
+  if (!isfinite(*out) || floor(*out) != *out) {
+    snprintf(message, sizeof message, "%s must be an integer", name);
+    eal_throw_range(env, message);
+    return 0;
+  }
+  return 1;
+}
+
+int eal_arg_fd(napi_env env, napi_value value, const char *name, int *out) {
+  double d;
+  char message[128];
+  if (!is_number(env, value, name, &d))
+    return 0;
+  if (d < 0 || d > 2147483647.0) {
+    snprintf(message, sizeof message, "%s must be a non-negative int32", name);
+    eal_throw_range(env, message);
+    return 0;
+  }
+  *out = (int)d;
+  return 1;
+}
+
+int eal_arg_int64(napi_env env, napi_value value, const char *name, int64_t min,
+                  int64_t *out) {
+  double d;
+  char message[128];
+  if (!is_number(env, value, name, &d))
+    return 0;
+  /* 2^53: beyond it a JS number no longer names one exact offset. */
+  if (d < (double)min || d > 9007199254740991.0) {
+    snprintf(message, sizeof message, "%s is out of range", name);
+    eal_throw_range(env, message);
+    return 0;
+  }
+  *out = (int64_t)d;
+  return 1;
+}
+
+int eal_arg_uint32(napi_env env, napi_value value, const char *name,
+                   uint32_t *out) {
+  double d;
+  char message[128];
+  if (!is_number(env, value, name, &d))
+    return 0;
+  if (d < 0 || d > 4294967295.0) {
+    snprintf(message, sizeof message, "%s must be a uint32", name);
+    eal_throw_range(env, message);
+    return 0;
+  }
+  *out = (uint32_t)d;
+  return 1;
+}
+
+char *eal_arg_string(napi_env env, napi_value value, const char *name,
+                     size_t *len_out) {
+  napi_valuetype type;
+  size_t len = 0;
+  char *buf;
+  char message[128];
+  if (napi_typeof(env, value, &type) != napi_ok || type != napi_string) {
+    snprintf(message, sizeof message, "%s must be a string", name);
+    eal_throw_type(env, message);
+    return NULL;
+  }
+  if (napi_get_value_string_utf8(env, value, NULL, 0, &len) != napi_ok) {
+    eal_throw_last(env);
+    return NULL;
+  }
+  buf = malloc(len + 1);
+  if (buf == NULL) {
+    napi_throw_error(env, NULL, "@eal-ts/sys: out of memory");
+    return NULL;
+  }
+  if (napi_get_value_string_utf8(env, value, buf, len + 1, &len) != napi_ok) {
+    free(buf);
+    eal_throw_last(env);
+    return NULL;
+  }
+  if (strlen(buf) != len) {
+    free(buf);
+    snprintf(message, sizeof message, "%s must not contain NUL characters",
+             name);
+    eal_throw_type(env, message);
+    return NULL;
+  }
+  if (len_out != NULL)
+    *len_out = len;
+  return buf;
+}

@@ -1,0 +1,172 @@
+import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { SysError, flock, setRecordLock, testRecordLock } from '../src/index.js';
+import { Child, eventually, killChildren, makeTempDir, removeTempDirs, within } from './helpers.js';
+
+const handles: FileHandle[] = [];
+const fds: number[] = [];
+
+afterEach(async () => {
+  await killChildren();
+  for (const handle of handles.splice(0)) await handle.close();
+  for (const fd of fds.splice(0)) closeSync(fd);
+  await removeTempDirs();
+});
+
+async function openHere(path: string): Promise<number> {
+  const handle = await open(path, 'r+');
+  handles.push(handle);
+  return handle.fd;
+}
+
+/** Watches a promise and a timer together: proof the loop ran while the promise was pending. */
+function track<T>(promise: Promise<T>): { settled: () => boolean; ticks: () => number; stop: () => void; promise: Promise<T> } {
+  let settled = false;
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 5);
+  void promise.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  return { settled: () => settled, ticks: () => ticks, stop: () => clearInterval(timer), promise };
+}
+
+describe('POSIX record locks (fcntl)', () => {
+  it("sees a child's write lock, is refused without wait, and takes it with wait once the child releases, without blocking the event loop", async () => {
+    const dir = await makeTempDir();
+    const file = join(dir, 'config');
+    writeFileSync(file, Buffer.alloc(64));
+    const child = await Child.peer();
+    expect(await child.request('setRecordLock', { path: file, type: 'write', range: { start: 8, length: 16 } })).toBe(true);
+
+    const fd = await openHere(file);
+    expect(await testRecordLock(fd, 'write')).toEqual({ type: 'write', pid: child.pid, start: 8, length: 16 });
+    expect(await testRecordLock(fd, 'read', { start: 20, length: 1 })).toEqual({
+      type: 'write',
+      pid: child.pid,
+      start: 8,
+      length: 16,
+    });
+    expect(await testRecordLock(fd, 'write', { start: 0, length: 8 })).toBeNull();
+    expect(await setRecordLock(fd, 'write')).toBe(false);
+    expect(await setRecordLock(fd, 'read', { start: 8, length: 1 })).toBe(false);
+    // A range that does not overlap is free.
+    expect(await setRecordLock(fd, 'write', { start: 32, length: 8 })).toBe(true);
+    expect(await setRecordLock(fd, 'unlock', { start: 32, length: 8 })).toBe(true);
+
+    const waiting = track(setRecordLock(fd, 'write', {}, { wait: true }));
+    try {
+      await eventually(() => waiting.ticks() >= 3, 'timers to fire while the lock wait is pending');
+      expect(waiting.settled()).toBe(false);
+      // The IPC round trip itself needs a running event loop too.
+      expect(await child.request('setRecordLock', { path: file, type: 'unlock', range: { start: 8, length: 16 } })).toBe(true);
+      expect(await within(waiting.promise, 'the waited-for record lock')).toBe(true);
+    } finally {
+      waiting.stop();
+    }
+    // Now we hold the whole file: the child sees us as the holder.
+    expect(await child.request('testRecordLock', { path: file, type: 'read' })).toEqual({
+      type: 'write',
+      pid: process.pid,
+      start: 0,
+      length: 0,
+    });
+    expect(await child.request('setRecordLock', { path: file, type: 'read', range: { start: 60, length: 1 } })).toBe(false);
+  });
+
+  it("takes a lock with wait once the holding child exits", async () => {
+    const dir = await makeTempDir();
+    const file = join(dir, 'config');
+    writeFileSync(file, 'x');
+    const child = await Child.peer();
+    await child.request('setRecordLock', { path: file, type: 'write' });
+    const fd = await openHere(file);
+    const waiting = track(setRecordLock(fd, 'write', undefined, { wait: true }));
+    try {
+      await eventually(() => waiting.ticks() >= 3, 'timers to fire while the lock wait is pending');
+      expect(waiting.settled()).toBe(false);
+      child.kill();
+      await child.exited;
+      expect(await within(waiting.promise, 'the lock after the holder died')).toBe(true);
+    } finally {
+      waiting.stop();
+    }
+  });
+
+  it('reports, by path, the holder of a lock on a sub-range inside the file, and nothing once the holder is gone', async () => {
+    const dir = await makeTempDir();
+    const file = join(dir, 'config');
+    writeFileSync(file, Buffer.alloc(4096));
+    const child = await Child.peer();
+    // Like DPDK's primary: a write lock on a range inside the config file.
+    await child.request('setRecordLock', { path: file, type: 'write', range: { start: 16, length: 512 } });
+
+    // Like DPDK's "is the primary alive": lockf(F_TEST) over 0..EOF.
+    expect(await testRecordLock(file, 'write')).toEqual({ type: 'write', pid: child.pid, start: 16, length: 512 });
+    expect(await testRecordLock(file, 'read', { start: 1000 })).toBeNull();
+
+    child.kill();
+    await child.exited;
+    expect(await testRecordLock(file, 'write')).toBeNull();
+  });
+
+  it('rejects a lock test on a missing path with SysError ENOENT', async () => {
+    const dir = await makeTempDir();
+    const missing = join(dir, 'no-config');
+    const error = await testRecordLock(missing, 'write').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SysError);
+    expect(error).toMatchObject({ code: 'ENOENT', syscall: 'open', path: missing });
+  });
+
+  it('rejects record-lock calls on a closed fd with SysError EBADF', async () => {
+    const dir = await makeTempDir();
+    const fd = openSync(join(dir, 'f'), 'w+');
+    closeSync(fd);
+    await expect(setRecordLock(fd, 'write')).rejects.toMatchObject({ code: 'EBADF', syscall: 'fcntl' });
+    await expect(setRecordLock(fd, 'write', {}, { wait: true })).rejects.toMatchObject({ code: 'EBADF', syscall: 'fcntl' });
+    await expect(testRecordLock(fd, 'write')).rejects.toMatchObject({ code: 'EBADF', syscall: 'fcntl' });
+  });
+});
+
+describe('flock', () => {
+  it("is refused while a child holds it exclusively, lets shared locks coexist, and waits for the child's unlock without blocking the event loop", async () => {
+    const dir = await makeTempDir(); // DPDK flocks the runtime directory itself
+    const child = await Child.peer();
+    expect(await child.request('flock', { path: dir, operation: 'exclusive', wait: false })).toBe(true);
+
+    const fd = openSync(dir, 'r');
+    fds.push(fd);
+    expect(await flock(fd, 'exclusive', { wait: false })).toBe(false);
+    expect(await flock(fd, 'shared', { wait: false })).toBe(false);
+
+    expect(await child.request('flock', { path: dir, operation: 'unlock' })).toBe(true);
+    expect(await child.request('flock', { path: dir, operation: 'shared', wait: false })).toBe(true);
+    expect(await flock(fd, 'shared', { wait: false })).toBe(true);
+    expect(await flock(fd, 'unlock')).toBe(true);
+
+    const waiting = track(flock(fd, 'exclusive'));
+    try {
+      await eventually(() => waiting.ticks() >= 3, 'timers to fire while the flock wait is pending');
+      expect(waiting.settled()).toBe(false);
+      expect(await child.request('flock', { path: dir, operation: 'unlock' })).toBe(true);
+      expect(await within(waiting.promise, 'the waited-for flock')).toBe(true);
+    } finally {
+      waiting.stop();
+    }
+    expect(await child.request('flock', { path: dir, operation: 'shared', wait: false })).toBe(false);
+    expect(await flock(fd, 'unlock')).toBe(true);
+    expect(await child.request('flock', { path: dir, operation: 'exclusive', wait: false })).toBe(true);
+  });
+
+  it('rejects flock on a closed fd with SysError EBADF', async () => {
+    const dir = await makeTempDir();
+    const fd = openSync(dir, 'r');
+    closeSync(fd);
+    await expect(flock(fd, 'exclusive', { wait: false })).rejects.toMatchObject({ code: 'EBADF', syscall: 'flock' });
+    await expect(flock(fd, 'exclusive')).rejects.toMatchObject({ code: 'EBADF', syscall: 'flock' });
+  });
+});
