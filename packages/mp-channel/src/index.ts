@@ -1,0 +1,63 @@
+export { MpError, MpCodecError, errnoOf, errorCode, type MpCodecField, type MpErrorCode } from './errors.js';
+export {
+  RTE_MP_MAX_NAME_LEN,
+  RTE_MP_MAX_PARAM_LEN,
+  RTE_MP_MAX_FD_NUM,
+  RTE_MP_MAX_FD_NUM_24_11,
+  MpMsgType,
+  MP_MSG_LAYOUTS,
+  MP_MSG_SIZES,
+  mpMsgTypeName,
+  isMpLayout,
+  encodeMpName,
+  encodeMpMsg,
+  decodeMpMsg,
+  type MpLayout,
+  type MpMsgTypeName,
+  type MpLayoutOffsets,
+  type MpMsg,
+  type DecodedMpMsg,
+} from './rte_mp_msg.js';
+export {
+  DEFAULT_FILE_PREFIX,
+  MP_SOCKET_FILTER,
+  FBARRAY_FILTER,
+  SUN_PATH_MAX,
+  runtimeBaseDir,
+  runtimeDir,
+  createRuntimeDir,
+  configPath,
+  mpSocketPath,
+  secondarySocketPath,
+  matchMpSocketFilter,
+  matchFbarrayFilter,
+  type RuntimeEnvironment,
+} from './eal_filesystem.js';
+export type { ReceivedDatagram, MpEndpoint, MpTransport } from './transport.js';
+export { UnixTransport, type UnixTransportOptions } from './transport_unix.js';
+export {
+  MemoryNetwork,
+  type MemoryNetworkOptions,
+  type DatagramHook,
+  type Credentials,
+} from './transport_memory.js';
+export { systemClock, VirtualClock, type Clock } from './clock.js';
+export { RwLock } from './rwlock.js';
+export {
+  MpChannel,
+  type MpMessage,
+  type MpReply,
+  type MpResponse,
+  type MpAction,
+  type MpRole,
+  type MpChannelOptions,
+  type MpRequestOptions,
+  type MpTrace,
+  type MpUnhandledAction,
+} from './eal_common_proc.js';
+export {
+  PrimaryLock,
+  primaryLockHolder,
+  detectProcessType,
+  type ProcessType,
+} from './eal_proc_type.js';

@@ -1,0 +1,225 @@
+import { flock, UnixDgramSocket } from '@eal-ts/sys';
+import { open, readdir, readFile, realpath, rm, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { matchFbarrayFilter, matchMpSocketFilter } from './eal_filesystem.js';
+import { RwLock } from './rwlock.js';
+import type { MpEndpoint, MpTransport, ReceivedDatagram } from './transport.js';
+
+export interface UnixTransportOptions {
+  /**
+   * recvmsg buffer. Above the largest valid message (340 bytes), so a bigger
+   * datagram shows with its real size instead of being cut to a valid one.
+   */
+  receiveBufferSize?: number;
+  /** Most fds accepted in one datagram (DPDK 24.11+ may send up to 253). */
+  maxReceiveFds?: number;
+  /** Where bound AF_UNIX paths are listed (Linux procfs); tests may point elsewhere. */
+  procNetUnix?: string;
+}
+
+const DEFAULT_RECEIVE_BUFFER = 512;
+const DEFAULT_MAX_RECEIVE_FDS = 253;
+
+async function removeIfExists(path: string): Promise<void> {
+  await rm(path, { force: true });
+}
+
+/** One shared flock on a directory, held for as many of our readers as overlap. */
+interface SharedHold {
+  count: number;
+  readonly handle: Promise<FileHandle>;
+}
+
+/**
+ * The real thing: AF_UNIX datagram sockets from @eal-ts/sys, flock on the
+ * runtime directory as DPDK takes it, so DPDK processes and ours exclude
+ * each other while binding and broadcasting.
+ *
+ * Within this process the same locks are also taken on an async
+ * readers/writer lock first: two flocks of one process on different open
+ * files would otherwise block each other inside the threadpool.
+ */
+export class UnixTransport implements MpTransport {
+  readonly #options: Required<UnixTransportOptions>;
+  readonly #locks = new Map<string, RwLock>();
+  readonly #shared = new Map<string, SharedHold>();
+
+  constructor(options: UnixTransportOptions = {}) {
+    this.#options = {
+      receiveBufferSize: options.receiveBufferSize ?? DEFAULT_RECEIVE_BUFFER,
+      maxReceiveFds: options.maxReceiveFds ?? DEFAULT_MAX_RECEIVE_FDS,
+      procNetUnix: options.procNetUnix ?? '/proc/net/unix',
+    };
+  }
+
+  async bind(path: string, onDatagram: (d: ReceivedDatagram) => void, onError?: (error: Error) => void): Promise<MpEndpoint> {
+    const socket = await this.#withDirLock(dirname(path), 'exclusive', async () => {
+      // DPDK unlinks first too: a file left by a dead process must not stop us.
+      await removeIfExists(path);
+      return UnixDgramSocket.bind(path, {
+        receiveBufferSize: this.#options.receiveBufferSize,
+        maxReceiveFds: this.#options.maxReceiveFds,
+      });
+    });
+    socket.on('datagram', (d) => onDatagram(d));
+    socket.on('error', (error) => {
+      if (onError) onError(error);
+    });
+    return new UnixEndpoint(socket, path);
+  }
+
+  async withPeers<T>(dir: string, fn: (peers: string[]) => Promise<T>): Promise<T> {
+    return this.#withDirLock(dir, 'shared', async () => {
+      const names = await readdir(dir);
+      const peers = names.filter(matchMpSocketFilter).sort().map((name) => join(dir, name));
+      return fn(peers);
+    });
+  }
+
+  async unlink(path: string): Promise<void> {
+    await removeIfExists(path);
+  }
+
+  async cleanStale(dir: string): Promise<string[]> {
+    return this.#withDirLock(dir, 'exclusive', async () => {
+      const removed: string[] = [];
+      const names = await readdir(dir);
+      const bound = await this.#boundSockets(dir);
+      for (const name of names.sort()) {
+        const path = join(dir, name);
+        if (matchMpSocketFilter(name)) {
+          // Without /proc/net/unix we cannot tell: leave them, sends will find out.
+          if (bound && !bound.has(name)) {
+            await removeIfExists(path);
+            removed.push(path);
+          }
+        } else if (matchFbarrayFilter(name)) {
+          if (await this.#removeUnlockedFile(path)) removed.push(path);
+        }
+      }
+      return removed;
+    });
+  }
+
+  /** Names in `dir` that some socket in this network namespace is bound to, or undefined if procfs is unreadable. */
+  async #boundSockets(dir: string): Promise<Set<string> | undefined> {
+    let table: string;
+    try {
+      table = await readFile(this.#options.procNetUnix, 'utf8');
+    } catch {
+      return undefined;
+    }
+    const realDir = await realpath(dir);
+    const realDirs = new Map<string, string | null>();
+    const names = new Set<string>();
+    for (const line of table.split('\n').slice(1)) {
+      // Num RefCount Protocol Flags Type St Inode [Path]
+      const match = /^\s*\S+:\s+(?:\S+\s+){5}\S+ (.+)$/.exec(line);
+      const bound = match?.[1];
+      if (!bound?.startsWith('/') || !matchMpSocketFilter(basename(bound))) continue;
+      // A peer may have bound through a symlink (/var/run is one to /run).
+      const parent = dirname(bound);
+      let real = realDirs.get(parent);
+      if (real === undefined) {
+        real = await realpath(parent).catch(() => null);
+        realDirs.set(parent, real);
+      }
+      if (real === realDir) names.add(basename(bound));
+    }
+    return names;
+  }
+
+  /** eal_clean_runtime_dir's test: a file nobody holds a lock on is garbage. */
+  async #removeUnlockedFile(path: string): Promise<boolean> {
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'r');
+    } catch {
+      return false;
+    }
+    try {
+      if (!(await flock(handle.fd, 'exclusive', { wait: false }))) return false;
+      await removeIfExists(path);
+      return true;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async #withDirLock<T>(dir: string, mode: 'shared' | 'exclusive', fn: () => Promise<T>): Promise<T> {
+    let lock = this.#locks.get(dir);
+    if (!lock) this.#locks.set(dir, (lock = new RwLock()));
+    const release = await lock.acquire(mode);
+    try {
+      if (mode === 'exclusive') {
+        const handle = await this.#flockDir(dir, 'exclusive');
+        try {
+          return await fn();
+        } finally {
+          await handle.close();
+        }
+      }
+      await this.#acquireShared(dir);
+      try {
+        return await fn();
+      } finally {
+        await this.#releaseShared(dir);
+      }
+    } finally {
+      release();
+      if (lock.idle) this.#locks.delete(dir);
+    }
+  }
+
+  async #flockDir(dir: string, mode: 'shared' | 'exclusive'): Promise<FileHandle> {
+    const handle = await open(dir, 'r');
+    try {
+      await flock(handle.fd, mode);
+      return handle;
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  }
+
+  async #acquireShared(dir: string): Promise<void> {
+    let hold = this.#shared.get(dir);
+    if (!hold) this.#shared.set(dir, (hold = { count: 0, handle: this.#flockDir(dir, 'shared') }));
+    hold.count++;
+    try {
+      await hold.handle;
+    } catch (error) {
+      if (--hold.count === 0) this.#shared.delete(dir);
+      throw error;
+    }
+  }
+
+  async #releaseShared(dir: string): Promise<void> {
+    const hold = this.#shared.get(dir);
+    if (!hold || --hold.count > 0) return;
+    this.#shared.delete(dir);
+    // Closing the only descriptor of the open file releases its flock.
+    await (await hold.handle).close();
+  }
+}
+
+class UnixEndpoint implements MpEndpoint {
+  #closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly socket: UnixDgramSocket,
+    readonly path: string,
+  ) {}
+
+  send(to: string, datagram: Uint8Array, fds: readonly number[]): Promise<void> {
+    return this.socket.send(to, datagram, fds);
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.socket.close();
+      await removeIfExists(this.path);
+    })();
+    return this.#closing;
+  }
+}

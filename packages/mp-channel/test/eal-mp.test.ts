@@ -1,0 +1,160 @@
+// The eal-mp CLI as users run it: the built bin in child processes, each
+// stopped by pid when the test ends, in a temporary RUNTIME_DIRECTORY.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MpChannel } from '../src/eal_common_proc.js';
+import { runtimeDir } from '../src/eal_filesystem.js';
+import { UnixTransport } from '../src/transport_unix.js';
+
+const BIN = fileURLToPath(new URL('../bin/eal-mp.js', import.meta.url));
+const DEADLINE_MS = 20_000;
+
+let base: string;
+const children: ChildProcessWithoutNullStreams[] = [];
+
+beforeEach(async () => {
+  base = await mkdtemp(join(tmpdir(), 'eal-ts-eal-mp-'));
+});
+afterEach(async () => {
+  for (const child of children.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, 'exit');
+      process.kill(child.pid!, 'SIGKILL');
+      await exited;
+    }
+  }
+  await rm(base, { recursive: true, force: true });
+});
+
+class Run {
+  stdout = '';
+  stderr = '';
+  readonly exit: Promise<number | null>;
+  constructor(readonly child: ChildProcessWithoutNullStreams) {
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (this.stdout += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (this.stderr += s));
+    this.exit = once(child, 'exit').then(([code]) => code as number | null);
+  }
+  /** Waits until stdout or stderr matches, failing with both after the deadline. */
+  async waitFor(pattern: RegExp): Promise<void> {
+    const deadline = Date.now() + DEADLINE_MS;
+    while (!pattern.test(this.stdout + this.stderr)) {
+      if (Date.now() > deadline) throw new Error(`no ${String(pattern)} in:\n${this.stdout}\n${this.stderr}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  jsonLines(): Record<string, unknown>[] {
+    return this.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+}
+
+function eal(...args: string[]): Run {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, RUNTIME_DIRECTORY: base } });
+  children.push(child);
+  return new Run(child);
+}
+
+describe('eal-mp CLI', () => {
+  it('--help describes every command and exits 0', async () => {
+    const run = eal('--help');
+    expect(await run.exit).toBe(0);
+    for (const command of ['peers', 'request', 'listen', 'serve']) expect(run.stdout).toContain(command);
+  });
+
+  it.each([
+    [['request', '--file-prefix', 'p'], /required option '--name <action>'/],
+    [['request', '--name', 'x', '--param-hex', 'abc'], /even number of hex digits/],
+    [['request', '--name', 'x', '--param-hex', 'ab'.repeat(257)], /257 bytes is more than DPDK's 256-byte param/],
+    [['request', '--name', 'x', '--timeout-ms', '-5'], /positive whole number/],
+    [['listen', '--layout', '21.11'], /Allowed choices are 22.11, 25.11/],
+    [['peers', '--bogus'], /unknown option '--bogus'/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
+  ])('bad usage %j exits 2 naming what was wrong', async (args, message) => {
+    const run = eal(...args);
+    expect(await run.exit).toBe(2);
+    expect(run.stderr).toMatch(message);
+  });
+
+  it('request to a serve --echo primary prints the REQ out and the REP in as JSON, then exits 0', async () => {
+    const primary = eal('serve', '--file-prefix', 'p1', '--echo');
+    await primary.waitFor(/serving as the primary/);
+    const run = eal('request', '--file-prefix', 'p1', '--name', 'hello', '--param-hex', '0102ff', '--json');
+    expect(await run.exit).toBe(0);
+    const primaryPath = join(runtimeDir('p1', { env: { RUNTIME_DIRECTORY: base } }), 'mp_socket');
+    expect(run.jsonLines()).toEqual([
+      { dir: 'out', type: 'REQ', name: 'hello', param: '0102ff', fds: 0, peer: primaryPath },
+      { dir: 'in', type: 'REP', name: 'hello', param: '0102ff', fds: 0, peer: primaryPath },
+    ]);
+    await primary.waitFor(/<- REQ hello \(3 bytes\)/);
+  });
+
+  it('request with no primary running fails with exit 1 and the reason', async () => {
+    const run = eal('request', '--file-prefix', 'nobody', '--name', 'hello');
+    expect(await run.exit).toBe(1);
+    expect(run.stderr).toMatch(/eal-mp: .*(ENOENT|no runtime directory|ECONNREFUSED)/);
+  });
+
+  it('request that gets no reply fails with exit 1 after --timeout-ms', async () => {
+    const primary = eal('serve', '--file-prefix', 'p2');
+    await primary.waitFor(/serving as the primary/);
+    const run = eal('request', '--file-prefix', 'p2', '--name', 'hello', '--timeout-ms', '300');
+    expect(await run.exit).toBe(1);
+    expect(run.stderr).toContain('no reply to hello within 300 ms');
+  });
+
+  it('a second serve for the same prefix is refused, naming the running primary', async () => {
+    const primary = eal('serve', '--file-prefix', 'p3');
+    await primary.waitFor(/serving as the primary/);
+    const second = eal('serve', '--file-prefix', 'p3');
+    expect(await second.exit).toBe(1);
+    expect(second.stderr).toContain(`a primary already runs for --file-prefix=p3 (pid ${primary.child.pid})`);
+  });
+
+  it('peers lists the primary with its lock holder and every secondary socket', async () => {
+    const primary = eal('serve', '--file-prefix', 'p4');
+    await primary.waitFor(/serving as the primary/);
+    const listener = eal('listen', '--file-prefix', 'p4');
+    const dir = runtimeDir('p4', { env: { RUNTIME_DIRECTORY: base } });
+    // The listener is up once its socket is listed.
+    let report: { primary: { socket: string; lockHolderPid: number }; secondaries: string[] } | undefined;
+    const deadline = Date.now() + DEADLINE_MS;
+    do {
+      const run = eal('peers', '--file-prefix', 'p4', '--json');
+      expect(await run.exit).toBe(0);
+      report = JSON.parse(run.stdout) as typeof report;
+    } while (report!.secondaries.length === 0 && Date.now() < deadline);
+    expect(report).toEqual({
+      runtimeDir: dir,
+      primary: { socket: join(dir, 'mp_socket'), lockHolderPid: primary.child.pid },
+      secondaries: [expect.stringMatching(new RegExp(`^${dir}/mp_socket_${listener.child.pid}_[0-9a-f]+$`))],
+    });
+  });
+
+  it('listen --echo-requests answers a broadcast request from the primary and prints both', async () => {
+    const dir = runtimeDir('p5', { env: { RUNTIME_DIRECTORY: base } });
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const primary = await MpChannel.open({ transport: new UnixTransport(), role: 'primary', runtimeDir: dir });
+    try {
+      const listener = eal('listen', '--file-prefix', 'p5', '--echo-requests', '--json');
+      let response;
+      const deadline = Date.now() + DEADLINE_MS;
+      do {
+        response = await primary.request({ name: 'ping', param: Uint8Array.from([9]), fds: [] }, { timeoutMs: 2_000 });
+      } while (response.nbReceived === 0 && Date.now() < deadline);
+      expect(response.replies.map((r) => [...r.param])).toEqual([[9]]);
+      await listener.waitFor(/"dir":"out","type":"REP"/);
+      expect(listener.jsonLines().slice(-2)).toEqual([
+        { dir: 'in', type: 'REQ', name: 'ping', param: '09', fds: 0, peer: primary.path },
+        { dir: 'out', type: 'REP', name: 'ping', param: '09', fds: 0, peer: primary.path },
+      ]);
+    } finally {
+      await primary.close();
+    }
+  });
+});
