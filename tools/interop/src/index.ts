@@ -1,0 +1,1 @@
+export { Testpmd, TESTPMD_PATH, testpmdAvailable, type TestpmdOptions } from './testpmd.js';

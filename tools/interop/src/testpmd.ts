@@ -1,0 +1,140 @@
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { access, mkdtemp, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Where Debian's dpdk-dev puts testpmd; DPDK_TESTPMD overrides. */
+export const TESTPMD_PATH = process.env.DPDK_TESTPMD ?? '/usr/bin/dpdk-testpmd';
+
+/** Whether a real DPDK testpmd can be run here (the interop suites skip by name otherwise). */
+export function testpmdAvailable(): boolean {
+  return spawnSync(TESTPMD_PATH, ['--version'], { stdio: 'ignore', timeout: 10_000 }).error === undefined;
+}
+
+export interface TestpmdOptions {
+  /** --file-prefix; defaults to a unique one. */
+  readonly filePrefix?: string;
+  /** --vdev arguments, e.g. ['net_null0']. */
+  readonly vdevs?: readonly string[];
+  /** How long start-up may take before the harness gives up and kills it. */
+  readonly startTimeoutMs?: number;
+}
+
+/**
+ * A real DPDK 22.11 primary: dpdk-testpmd without hugepages, driven through
+ * its interactive prompt on stdin. The runtime base is a fresh temporary
+ * directory passed as RUNTIME_DIRECTORY (DPDK honours it), so tests never
+ * touch /var/run and clean up by removing one directory.
+ */
+export class Testpmd {
+  private output = '';
+  private exited = false;
+  private readonly exit: Promise<void>;
+
+  private constructor(
+    private readonly child: ChildProcessWithoutNullStreams,
+    /** The base to give eal-ts processes as RUNTIME_DIRECTORY. */
+    readonly runtimeBase: string,
+    readonly filePrefix: string,
+  ) {
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (this.output += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (this.output += chunk));
+    this.exit = new Promise((resolve) =>
+      child.once('exit', () => {
+        this.exited = true;
+        resolve();
+      }),
+    );
+  }
+
+  static async start(options: TestpmdOptions = {}): Promise<Testpmd> {
+    const runtimeBase = await mkdtemp(join(tmpdir(), 'eal-ts-testpmd-'));
+    const filePrefix = options.filePrefix ?? `interop${process.pid}x${Date.now().toString(16)}`;
+    const eal = ['--no-huge', '-m', '256', '--no-pci', '-l', '0-1', `--file-prefix=${filePrefix}`];
+    for (const vdev of options.vdevs ?? []) eal.push(`--vdev=${vdev}`);
+    const app = ['-i', '--no-mlockall', '--total-num-mbufs=4096'];
+    // stdbuf: testpmd's stdout is a pipe here and would otherwise stay buffered.
+    const child = spawn('stdbuf', ['-o0', '-e0', TESTPMD_PATH, ...eal, '--', ...app], {
+      env: { ...process.env, RUNTIME_DIRECTORY: runtimeBase },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const testpmd = new Testpmd(child, runtimeBase, filePrefix);
+    try {
+      await testpmd.waitFor(/testpmd> /, options.startTimeoutMs ?? 30_000);
+      await access(testpmd.mpSocketPath, constants.F_OK);
+    } catch (error) {
+      await testpmd.stop();
+      throw error;
+    }
+    return testpmd;
+  }
+
+  get pid(): number {
+    if (this.child.pid === undefined) throw new Error('dpdk-testpmd did not start');
+    return this.child.pid;
+  }
+
+  get runtimeDir(): string {
+    return join(this.runtimeBase, 'dpdk', this.filePrefix);
+  }
+
+  get mpSocketPath(): string {
+    return join(this.runtimeDir, 'mp_socket');
+  }
+
+  /** Everything testpmd printed so far. */
+  get log(): string {
+    return this.output;
+  }
+
+  /**
+   * Runs one testpmd command and resolves with what it printed up to the
+   * next prompt (or up to `until`, for output that arrives later).
+   */
+  async command(line: string, options: { until?: RegExp; timeoutMs?: number } = {}): Promise<string> {
+    const start = this.output.length;
+    this.child.stdin.write(line + '\n');
+    await this.waitFor(options.until ?? /testpmd> /, options.timeoutMs ?? 15_000, start + 1);
+    return this.output.slice(start);
+  }
+
+  /** Port names from `show port summary all`, by port id. */
+  async ports(): Promise<Map<number, string>> {
+    const text = await this.command('show port summary all');
+    const ports = new Map<number, string>();
+    for (const match of text.matchAll(/^(\d+)\s+\S+\s+(\S+)\s+\S+/gm)) ports.set(Number(match[1]), match[2]!);
+    return ports;
+  }
+
+  /** Waits until the output from `from` on matches, or fails with the output so far. */
+  async waitFor(pattern: RegExp, timeoutMs: number, from = 0): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const match = this.output.slice(from).match(pattern);
+      if (match) return match;
+      if (this.exited) throw new Error(`dpdk-testpmd exited while waiting for ${String(pattern)}:\n${this.output}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(pattern)} from dpdk-testpmd:\n${this.output}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** Quits testpmd (SIGKILL by pid if it lingers) and removes its runtime files. */
+  async stop(): Promise<void> {
+    if (!this.exited) {
+      this.child.stdin.end('quit\n');
+      const timer = setTimeout(() => this.kill(), 5_000);
+      await this.exit;
+      clearTimeout(timer);
+    }
+    await rm(this.runtimeBase, { recursive: true, force: true });
+  }
+
+  private kill(): void {
+    try {
+      process.kill(this.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
