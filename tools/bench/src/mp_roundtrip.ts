@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { MpChannel, UnixTransport } from '@eal-ts/mp-channel';
+import { startEcho } from './echo_child.js';
 import { summarize, type Summary } from './stats.js';
 
 /**
@@ -12,12 +10,8 @@ import { summarize, type Summary } from './stats.js';
  */
 export async function measureMpRoundTrip(runtimeDir: string, warmup: number, iterations: number): Promise<Summary> {
   await mkdir(runtimeDir, { recursive: true, mode: 0o700 });
-  const script = fileURLToPath(new URL('./echo_primary.js', import.meta.url));
-  const primary = spawn(process.execPath, [script, runtimeDir], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const primary = await startEcho('./echo_primary.js', runtimeDir);
   try {
-    primary.stdout.setEncoding('utf8');
-    const [first] = (await once(primary.stdout, 'data')) as [string];
-    if (!first.startsWith('ready')) throw new Error(`echo primary said: ${first}`);
     const channel = await MpChannel.open({ transport: new UnixTransport(), role: 'secondary', runtimeDir });
     try {
       const msg = { name: 'bench', param: new Uint8Array(256).fill(0xab), fds: [] };

@@ -1,0 +1,33 @@
+import { join } from 'node:path';
+import { UnixDgramSocket } from '@eal-ts/sys';
+import { startEcho } from './echo_child.js';
+import { summarize, type Summary } from './stats.js';
+
+/**
+ * The floor under eal-ts's mp round trip: the same 332-byte ping-pong as the
+ * C reference, between two Node processes through @eal-ts/sys alone. What
+ * the mp channel costs is the distance from here; what Node costs is the
+ * distance from here to C.
+ */
+export async function measureSysPingPong(workDir: string, warmup: number, iterations: number): Promise<Summary> {
+  const serverPath = join(workDir, 'sys_server');
+  const echo = await startEcho('./sys_echo.js', serverPath);
+  const socket = await UnixDgramSocket.bind(join(workDir, 'sys_client'));
+  try {
+    let arrived: () => void = () => undefined;
+    socket.on('datagram', () => arrived());
+    const datagram = new Uint8Array(332).fill(0xab);
+    const samples: number[] = [];
+    for (let i = -warmup; i < iterations; i++) {
+      const start = process.hrtime.bigint();
+      const reply = new Promise<void>((resolve) => (arrived = resolve));
+      await socket.send(serverPath, datagram);
+      await reply;
+      if (i >= 0) samples.push(Number(process.hrtime.bigint() - start) / 1e3);
+    }
+    return summarize(samples);
+  } finally {
+    await socket.close();
+    echo.kill('SIGKILL');
+  }
+}
