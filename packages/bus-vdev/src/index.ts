@@ -1,0 +1,26 @@
+export {
+  type ProcessType,
+  VdevBus,
+  type VdevBusOptions,
+  VdevDevice,
+  type VdevDriver,
+  type VdevScanCallback,
+  vdevDevargs,
+} from './vdev.js';
+export {
+  VDEV_MP_KEY,
+  VDEV_PARAM_SIZE,
+  VDEV_SCAN_ONE,
+  VDEV_SCAN_REP,
+  VDEV_SCAN_REQ,
+  VDEV_SCAN_TIMEOUT_MS,
+  VdevMp,
+  type VdevMpChannel,
+  type VdevMpHost,
+  type VdevMsgType,
+  type VdevParam,
+  VdevParamError,
+  type VdevParamProblem,
+  decodeVdevParam,
+  encodeVdevParam,
+} from './vdev_mp.js';

@@ -1,0 +1,139 @@
+// The vdev discovery between real processes over AF_UNIX sockets. Needs the
+// package built (`pnpm run build`): the child fixture imports ../../dist.
+import { LogLevel, LogRegistry } from '@eal-ts/log';
+import { MpChannel, UnixTransport, createRuntimeDir } from '@eal-ts/mp-channel';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { VdevBus } from '../src/index.js';
+import { RecordingDriver } from './helpers.js';
+
+const FIXTURE = fileURLToPath(new URL('./fixtures/vdev-proc.mjs', import.meta.url));
+const DIST = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+const DEADLINE_MS = 20_000;
+
+interface Event {
+  event: string;
+  [key: string]: unknown;
+}
+
+/** One child process speaking JSON lines; every event is kept so waits never miss one. */
+class Proc {
+  readonly events: Event[] = [];
+  readonly exited: Promise<void>;
+
+  constructor(readonly child: ChildProcessWithoutNullStreams) {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      try {
+        this.events.push(JSON.parse(line) as Event);
+      } catch {
+        this.events.push({ event: 'stdout', line });
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => this.events.push({ event: 'stderr', text: chunk.toString() }));
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+  }
+
+  async waitFor(predicate: (e: Event) => boolean, from = 0): Promise<Event> {
+    const deadline = Date.now() + DEADLINE_MS;
+    for (;;) {
+      const found = this.events.slice(from).find(predicate);
+      if (found) return found;
+      if (this.child.exitCode !== null || Date.now() > deadline) {
+        throw new Error(`process ${this.child.pid}: no such event; events: ${JSON.stringify(this.events)}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  async command(cmd: Record<string, unknown>, reply: string): Promise<Event> {
+    const from = this.events.length;
+    this.child.stdin.write(JSON.stringify(cmd) + '\n');
+    return this.waitFor((e) => e.event === reply || e.event === 'error', from);
+  }
+
+  logLines(): string[] {
+    return this.events.filter((e) => e.event === 'log').map((e) => e.line as string);
+  }
+}
+
+let base: string;
+let dir: string;
+const procs: Proc[] = [];
+const channels: MpChannel[] = [];
+
+async function start(role: 'primary' | 'secondary', ...vdevs: string[]): Promise<{ proc: Proc; devices: string[] }> {
+  const proc = new Proc(spawn(process.execPath, [FIXTURE, role, dir, ...vdevs], { stdio: ['pipe', 'pipe', 'pipe'] }));
+  procs.push(proc);
+  const ready = await proc.waitFor((e) => e.event === 'ready');
+  return { proc, devices: (ready.devices as { name: string }[]).map((d) => d.name) };
+}
+
+beforeAll(() => {
+  if (!existsSync(DIST)) throw new Error(`${DIST} is missing: run \`pnpm run build\` in packages/bus-vdev before these tests`);
+});
+
+beforeEach(async () => {
+  base = await mkdtemp(join(tmpdir(), 'vdevmp-'));
+  dir = await createRuntimeDir('vdev', { env: { RUNTIME_DIRECTORY: base } });
+});
+
+afterEach(async () => {
+  await Promise.all(channels.splice(0).map((c) => c.close()));
+  for (const proc of procs.splice(0)) {
+    if (proc.child.exitCode === null && proc.child.signalCode === null) {
+      try {
+        process.kill(proc.child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await proc.exited;
+  }
+  await rm(base, { recursive: true, force: true });
+});
+
+describe('bus_vdev_mp between real processes over UnixTransport', () => {
+  it('secondaries learn the primary process vdevs at start-up, and an earlier secondary hears the broadcast', async () => {
+    const primary = await start('primary', 'net_null0', 'net_null1,size=64');
+    expect(primary.devices).toEqual(['net_null0', 'net_null1']);
+
+    const early = await start('secondary', 'net_null5');
+    expect(early.devices).toEqual(['net_null0', 'net_null1', 'net_null5']);
+    expect(early.proc.logLines()).toContain('VDEV: Received 2 vdevs');
+
+    expect(await primary.proc.command({ cmd: 'add', name: 'net_null2' }, 'added')).toMatchObject({ name: 'net_null2' });
+
+    // This test process joins as a secondary over real sockets too.
+    const lines: string[] = [];
+    const logs = new LogRegistry({ sink: (line) => lines.push(line) });
+    const channel = await MpChannel.open({
+      transport: new UnixTransport(),
+      role: 'secondary',
+      runtimeDir: dir,
+      logger: logs.register('lib.eal', { prefix: 'EAL', level: LogLevel.DEBUG }),
+    });
+    channels.push(channel);
+    const bus = new VdevBus({ mp: channel, logger: logs.register('bus.vdev', { prefix: 'VDEV' }) });
+    bus.registerDriver(new RecordingDriver('net_null'));
+    await bus.scan();
+    expect(bus.devices().map((d) => d.name)).toEqual(['net_null0', 'net_null1', 'net_null2']);
+    expect(lines).toContain('VDEV: Received 3 vdevs');
+
+    // The broadcast answering our request reached the earlier secondary process as well.
+    const deadline = Date.now() + DEADLINE_MS;
+    let devices: string[] = [];
+    while (Date.now() < deadline) {
+      const event = await early.proc.command({ cmd: 'devices' }, 'devices');
+      devices = (event.devices as { name: string }[]).map((d) => d.name);
+      if (devices.includes('net_null2')) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(devices).toEqual(['net_null0', 'net_null1', 'net_null5', 'net_null2']);
+  });
+});
