@@ -1,0 +1,353 @@
+/**
+ * The hotplug entry points of any process (DPDK's rte_dev_probe,
+ * rte_dev_remove, rte_eal_hotplug_add/remove in eal_common_dev.c) and the
+ * action registration (eal_mp_dev_hotplug_init/cleanup), with one queue
+ * per process so operations never interleave.
+ */
+import { EventEmitter } from 'node:events';
+import { type BusRegistry, type Device, DevargsError, EalError, findDeviceByDevargs, parseDevargs } from '@eal-ts/bus';
+import { LogRegistry, type Logger } from '@eal-ts/log';
+import { EAL_DEV_MP_ACTION_REQUEST, EalDevReqType, checkDevargsLength } from './eal_dev_mp_req.js';
+import { HotplugError, type HotplugOp, describeError, describeResult } from './errors.js';
+import {
+  HOTPLUG_MP_TIMEOUT_MS,
+  type HotplugChannel,
+  type HotplugContext,
+  type HotplugEvents,
+  handlePrimaryRequest,
+  handleSecondaryRequest,
+  primaryAttach,
+  primaryDetach,
+  requestToPrimary,
+} from './hotplug_mp.js';
+
+export type HotplugRole = 'primary' | 'secondary';
+
+export interface HotplugOptions {
+  role: HotplugRole;
+  /** This process's buses (with their drivers registered). */
+  buses: BusRegistry;
+  /** This process's mp channel; absent for an EAL without IPC (--in-memory, --no-shconf): hotplug is then local only. */
+  channel?: HotplugChannel;
+  /** How long every exchange waits (DPDK: 5 s), on the channel's clock. */
+  timeoutMs?: number;
+  /** Default: a fresh registry's `lib.eal` type with DPDK's `EAL` prefix. */
+  logger?: Logger;
+}
+
+export interface HotplugCallOptions {
+  /**
+   * Stops waiting: an operation still queued is dropped; a secondary stops
+   * waiting for the primary's answer (the primary still completes it). An
+   * operation the primary has started always runs to its end, rollback
+   * included. Rejects with HotplugError ECANCELED.
+   */
+  signal?: AbortSignal;
+}
+
+/** A successful attach. */
+export interface HotplugAttachResult {
+  /** The devargs as sent. */
+  devargs: string;
+  bus: string;
+  name: string;
+  /** The device in this process; null in a secondary that does not have it (it did not take part, e.g. not yet initialised). */
+  device: Device | null;
+}
+
+/**
+ * Operations one after the other, in the order they were queued; one that
+ * is aborted while waiting leaves its place without disturbing the order.
+ */
+class OperationQueue {
+  #tail: Promise<void> = Promise.resolve();
+  #length = 0;
+
+  get length(): number {
+    return this.#length;
+  }
+
+  run<T>(operation: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const previous = this.#tail;
+    let release!: () => void;
+    this.#tail = new Promise<void>((resolve) => (release = resolve));
+    this.#length++;
+    const done = (): void => {
+      this.#length--;
+      release();
+    };
+    return new Promise<T>((resolve, reject) => {
+      let started = false;
+      const onAbort = (): void => {
+        if (started) return;
+        started = true; // never run it
+        // Our turn still comes after the previous one: only then does the next go.
+        void previous.then(done);
+        reject(new HotplugError('ECANCELED', 'hotplug operation aborted while queued', { op: 'attach', devargs: '', stage: 'local', cause: signal?.reason }));
+      };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      void previous.then(async () => {
+        if (started) return;
+        started = true;
+        signal?.removeEventListener('abort', onAbort);
+        try {
+          resolve(await operation());
+        } catch (error) {
+          // The operation's own failure, whatever it threw, goes to the caller as is.
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+          reject(error);
+        } finally {
+          done();
+        }
+      });
+    });
+  }
+}
+
+function buildDevargs(bus: string, name: string, args: string): string {
+  return `${bus}:${name},${args}`;
+}
+
+/**
+ * Multi-process device hotplug for one process. In the primary, `probe`
+ * and `remove` run DPDK's whole operation (local step, broadcast to every
+ * secondary, rollback everywhere on failure); in a secondary they ask the
+ * primary to run it and wait for its answer. Secondaries' requests and the
+ * primary's own calls go through one queue, in arrival order.
+ *
+ * Events, in every process: `attached` / `detached` when a device is probed
+ * or removed here (`rollback` set when that undoes a failed operation), and
+ * `rolled-back` when an operation was rolled back.
+ */
+export class Hotplug extends EventEmitter<HotplugEvents> {
+  readonly role: HotplugRole;
+  readonly buses: BusRegistry;
+  readonly channel: HotplugChannel | undefined;
+  readonly timeoutMs: number;
+  readonly log: Logger;
+  readonly #queue = new OperationQueue();
+  readonly #ctx: HotplugContext;
+  #started = false;
+
+  constructor(options: HotplugOptions) {
+    super();
+    if (options.role !== 'primary' && options.role !== 'secondary') {
+      throw new EalError('EINVAL', `invalid hotplug role ${String(options.role)}: expected 'primary' or 'secondary'`);
+    }
+    if (options.channel && options.channel.role !== options.role) {
+      throw new EalError('EINVAL', `hotplug role ${options.role} does not match the channel's role ${options.channel.role}`);
+    }
+    const timeoutMs = options.timeoutMs ?? HOTPLUG_MP_TIMEOUT_MS;
+    if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
+      throw new EalError('EINVAL', `invalid hotplug timeout ${String(timeoutMs)}: expected a non-negative number of ms`);
+    }
+    this.role = options.role;
+    this.buses = options.buses;
+    this.channel = options.channel;
+    this.timeoutMs = timeoutMs;
+    this.log = options.logger ?? new LogRegistry().register('lib.eal', { prefix: 'EAL' });
+    this.#ctx = {
+      buses: this.buses,
+      channel: this.channel,
+      log: this.log,
+      timeoutMs,
+      emit: (event, ...args) => {
+        try {
+          (this as EventEmitter).emit(event, ...args);
+        } catch (error) {
+          this.log.err(`hotplug ${event} listener failed: ${describeError(error)}`);
+        }
+      },
+    };
+  }
+
+  /** Whether the eal_dev_mp_request action is registered. */
+  get started(): boolean {
+    return this.#started;
+  }
+
+  /** Operations queued or running in this process. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /**
+   * eal_mp_dev_hotplug_init: registers the eal_dev_mp_request action (the
+   * primary's answers secondaries, a secondary's answers the primary).
+   * Without a channel there is nothing to register. An action already
+   * registered: HotplugError EEXIST.
+   */
+  start(): Promise<void> {
+    const channel = this.channel;
+    if (!channel || this.#started) return Promise.resolve();
+    const action =
+      this.role === 'primary'
+        ? (msg: Parameters<typeof handleSecondaryRequest>[3], peer: string) =>
+            handleSecondaryRequest(this.#ctx, channel, (op) => this.#queue.run(op), msg, peer)
+        : (msg: Parameters<typeof handlePrimaryRequest>[2], peer: string) => handlePrimaryRequest(this.#ctx, channel, msg, peer);
+    try {
+      channel.register(EAL_DEV_MP_ACTION_REQUEST, action);
+    } catch (error) {
+      this.log.err(`Couldn't register '${EAL_DEV_MP_ACTION_REQUEST}' action`);
+      const code = (error as { code?: unknown }).code === 'EEXIST' ? 'EEXIST' : 'EINVAL';
+      return Promise.reject(
+        new HotplugError(code, `cannot register the '${EAL_DEV_MP_ACTION_REQUEST}' action: ${describeError(error)}`, {
+          op: 'attach',
+          devargs: '',
+          stage: 'local',
+          cause: error,
+        }),
+      );
+    }
+    this.#started = true;
+    return Promise.resolve();
+  }
+
+  /**
+   * eal_mp_dev_hotplug_cleanup: unregisters the action, then waits for the
+   * operations already queued (their answers still go out).
+   */
+  async stop(): Promise<void> {
+    if (this.#started) {
+      this.channel?.unregister(EAL_DEV_MP_ACTION_REQUEST);
+      this.#started = false;
+    }
+    await this.#queue.run(() => Promise.resolve());
+  }
+
+  /**
+   * rte_dev_probe: attaches the device the devargs name in every process.
+   * Resolves with the device (in a secondary: as this process has it once
+   * the primary answered); rejects with HotplugError (errno, and the
+   * failing secondary in `peer` when one caused it).
+   */
+  probe(devargs: string, options: HotplugCallOptions = {}): Promise<HotplugAttachResult> {
+    return this.#run('attach', devargs, options.signal, async () => {
+      this.#checkDevargs('attach', devargs);
+      if (this.role === 'primary' || !this.channel) {
+        const device = await primaryAttach(this.#ctx, devargs);
+        return { devargs, bus: device.bus.name, name: device.name, device };
+      }
+      const { result, peer } = await requestToPrimary(this.#ctx, { t: EalDevReqType.ATTACH, devargs, result: 0 }, 'attach', options.signal);
+      if (result !== 0) {
+        this.log.err('Failed to hotplug add device');
+        throw HotplugError.fromResult(result, `attach of ${devargs} failed: the primary ${peer} answered ${describeResult(result)}`, {
+          op: 'attach',
+          devargs,
+          stage: 'primary',
+          peer,
+        });
+      }
+      return this.#attached(devargs);
+    });
+  }
+
+  /**
+   * rte_dev_remove: detaches a device in every process. Takes the device,
+   * or devargs naming it (`bus:name,…` or anything parseDevargs accepts);
+   * it must be probed here (ENOENT otherwise, nothing sent). What travels is
+   * DPDK's `<bus>:<name>,`.
+   */
+  remove(devargsOrDevice: string | Device, options: HotplugCallOptions = {}): Promise<void> {
+    const label = typeof devargsOrDevice === 'string' ? devargsOrDevice : `${devargsOrDevice.bus.name}:${devargsOrDevice.name},`;
+    return this.#run('detach', label, options.signal, async () => {
+      const device = this.#findProbed(devargsOrDevice, label);
+      const devargs = buildDevargs(device.bus.name, device.name, '');
+      this.#checkDevargs('detach', devargs);
+      if (this.role === 'primary' || !this.channel) return primaryDetach(this.#ctx, devargs, device);
+      const { result, peer } = await requestToPrimary(this.#ctx, { t: EalDevReqType.DETACH, devargs, result: 0 }, 'detach', options.signal);
+      if (result !== 0) {
+        this.log.err('Failed to hotplug remove device');
+        throw HotplugError.fromResult(result, `detach of ${devargs} failed: the primary ${peer} answered ${describeResult(result)}`, {
+          op: 'detach',
+          devargs,
+          stage: 'primary',
+          peer,
+        });
+      }
+    });
+  }
+
+  /** rte_eal_hotplug_add: probe(`<bus>:<name>,<args>`). */
+  hotplugAdd(bus: string, name: string, args = '', options: HotplugCallOptions = {}): Promise<HotplugAttachResult> {
+    return this.probe(buildDevargs(bus, name, args), options);
+  }
+
+  /** rte_eal_hotplug_remove: unknown bus ENOENT, no such device EINVAL (DPDK's codes), then remove(device). */
+  hotplugRemove(bus: string, name: string, options: HotplugCallOptions = {}): Promise<void> {
+    const devargs = buildDevargs(bus, name, '');
+    const found = this.buses.findByName(bus);
+    if (!found) {
+      this.log.err(`Cannot find bus (${bus})`);
+      return Promise.reject(new HotplugError('ENOENT', `no bus '${bus}'`, { op: 'detach', devargs, stage: 'local' }));
+    }
+    const device = found.findDeviceByName(name);
+    if (!device) {
+      this.log.err(`Cannot find plugged device (${name})`);
+      return Promise.reject(new HotplugError('EINVAL', `no device ${name} on bus '${bus}'`, { op: 'detach', devargs, stage: 'local' }));
+    }
+    return this.remove(device, options);
+  }
+
+  #run<T>(op: HotplugOp, devargs: string, signal: AbortSignal | undefined, operation: () => Promise<T>): Promise<T> {
+    return this.#queue.run(operation, signal).catch((error: unknown) => {
+      if (error instanceof HotplugError && error.devargs === '' && error.code === 'ECANCELED') {
+        throw new HotplugError('ECANCELED', `${op} of ${devargs} aborted while queued`, { op, devargs, stage: 'local', cause: error.cause });
+      }
+      throw error;
+    });
+  }
+
+  #checkDevargs(op: HotplugOp, devargs: string): void {
+    try {
+      checkDevargsLength(devargs);
+    } catch (error) {
+      const code = error instanceof DevargsError ? error.code : 'EINVAL';
+      throw new HotplugError(code, `${op} refused before sending anything: ${describeError(error)}`, {
+        op,
+        devargs,
+        stage: 'local',
+        cause: error,
+      });
+    }
+  }
+
+  #findProbed(devargsOrDevice: string | Device, label: string): Device {
+    let device: Device | undefined;
+    if (typeof devargsOrDevice === 'string') {
+      this.#checkDevargs('detach', devargsOrDevice);
+      try {
+        const parsed = parseDevargs(this.buses, devargsOrDevice);
+        device = this.buses.findByName(parsed.bus)?.findDeviceByName(parsed.name);
+      } catch (error) {
+        const code = error instanceof EalError ? error.code : 'EINVAL';
+        throw new HotplugError(code, `detach of ${label}: ${describeError(error)}`, { op: 'detach', devargs: label, stage: 'local', cause: error });
+      }
+    } else device = devargsOrDevice;
+    if (!device || device.driver === null) {
+      this.log.err('Device is not probed');
+      throw new HotplugError('ENOENT', `detach of ${label}: ${device ? `device ${device.name} is not probed` : 'no such device'} in this process`, {
+        op: 'detach',
+        devargs: label,
+        stage: 'local',
+      });
+    }
+    return device;
+  }
+
+  #attached(devargs: string): HotplugAttachResult {
+    let device: Device | undefined;
+    let bus = '';
+    let name = devargs.split(',')[0] ?? devargs;
+    try {
+      const parsed = parseDevargs(this.buses, devargs);
+      bus = parsed.bus;
+      name = parsed.name;
+      device = findDeviceByDevargs(this.buses, devargs);
+    } catch {
+      // The primary knew these devargs; we cannot parse them here.
+    }
+    return { devargs, bus, name, device: device?.driver ? device : null };
+  }
+}
