@@ -1,0 +1,17 @@
+export {
+  ETH_NULL_PACKET_COPY_ARG,
+  ETH_NULL_PACKET_NO_RX_ARG,
+  ETH_NULL_PACKET_SIZE_ARG,
+  NULL_DEFAULTS,
+  NULL_DRIVER_ALIAS,
+  NULL_DRIVER_NAME,
+  NULL_MAX_QUEUES,
+  NULL_PACKET_SIZE_MAX,
+  NULL_PARAM_STRING,
+  NULL_VALID_KEYS,
+  NullDriver,
+  type NullDriverOptions,
+  type NullOptions,
+  NullPortOps,
+  parseNullArgs,
+} from './rte_eth_null.js';
