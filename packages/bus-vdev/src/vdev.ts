@@ -86,6 +86,8 @@ function checkName(name: string, what: string): void {
 export class VdevBus extends Bus<VdevDevice, VdevDriver> {
   readonly processType: ProcessType;
   readonly #mp: VdevMp | undefined;
+  #askedPrimary = false;
+  #scanGate: (<T>(answer: () => Promise<T>) => Promise<T>) | undefined;
   readonly #customScans: VdevScanCallback[] = [];
 
   constructor(options: VdevBusOptions = {}) {
@@ -108,10 +110,20 @@ export class VdevBus extends Bus<VdevDevice, VdevDriver> {
         {
           deviceNames: () => this.devices().map((d) => d.name),
           insertAnnounced: (name) => this.#insertAnnounced(name),
+          exclusive: (answer) => (this.#scanGate ? this.#scanGate(answer) : answer()),
         },
         this.log,
         timeoutMs,
       );
+  }
+
+  /**
+   * In the primary, makes every SCAN_REQ answer wait for `gate` (the hotplug
+   * queue): a secondary joining while an attach is half done must learn the
+   * devices as they are after it, rolled back or not, never in between.
+   */
+  setScanGate(gate: (<T>(answer: () => Promise<T>) => Promise<T>) | undefined): void {
+    this.#scanGate = gate;
   }
 
   /** Whether this bus answers bus_vdev_mp on its channel (registered by the first scan). */
@@ -189,7 +201,13 @@ export class VdevBus extends Bus<VdevDevice, VdevDriver> {
   async scan(): Promise<void> {
     if (this.#mp) {
       this.#mp.register();
-      if (this.processType === 'secondary') await this.#mp.requestScan();
+      // Only the start-up scan asks the primary (DPDK asks on every scan).
+      // Later scans run inside hotplug handlers, which already carry the
+      // devargs; asking then would wait on the very operation being handled.
+      if (this.processType === 'secondary' && !this.#askedPrimary) {
+        this.#askedPrimary = true;
+        await this.#mp.requestScan();
+      }
     }
     for (const callback of [...this.#customScans]) {
       try {

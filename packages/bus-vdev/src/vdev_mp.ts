@@ -99,6 +99,8 @@ export interface VdevMpHost {
   deviceNames(): string[];
   /** insert_vdev(name, NULL, NULL, false): true if added, false if a device of that name exists. */
   insertAnnounced(name: string): boolean;
+  /** Runs the primary's answer to a SCAN_REQ when no hotplug operation is half done. */
+  exclusive<T>(answer: () => Promise<T>): Promise<T>;
 }
 
 function describe(error: unknown): string {
@@ -201,7 +203,7 @@ export class VdevMp {
           this.log.err(`vdev cannot recognize this message from ${from}: SCAN_REQ is for the primary; ignored`);
           return;
         }
-        await this.#answerScan(peer);
+        await this.host.exclusive(() => this.#answerScan(peer));
         return;
       case VDEV_SCAN_ONE:
         if (this.role !== 'secondary') {

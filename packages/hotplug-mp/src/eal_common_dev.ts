@@ -167,6 +167,15 @@ export class Hotplug extends EventEmitter<HotplugEvents> {
     return this.#started;
   }
 
+  /**
+   * Runs `fn` between hotplug operations, in the same queue: what another
+   * layer must never see half done (the vdev bus's answer to a joining
+   * secondary) waits for the operation in flight, rollback included.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#queue.run(fn);
+  }
+
   /** Operations queued or running in this process. */
   get queued(): number {
     return this.#queue.length;
