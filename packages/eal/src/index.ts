@@ -1,0 +1,37 @@
+export { EalArgsError, EalHelpRequested } from './errors.js';
+export {
+  CPU_SETSIZE,
+  RTE_MAX_LCORE,
+  LcoreSyntaxError,
+  parseCoremask,
+  parseCorelist,
+  parseLcoresMap,
+  type LcoreConfig,
+  type LcoreOption,
+} from './eal_lcores.js';
+export {
+  DEFAULT_FILE_PREFIX,
+  DEFAULT_HOTPLUG_TIMEOUT_MS,
+  RTE_MAX_NUMA_NODES,
+  logLevelUsage,
+  parseEalArgs,
+  parseLogLevelOption,
+  usage,
+  type DeviceOption,
+  type EalOptions,
+  type LogLevelOption,
+  type NoEffectOption,
+  type ParsedEalArgs,
+  type ProcTypeOption,
+} from './eal_common_options.js';
+export {
+  Eal,
+  EalInitError,
+  READY_FILE,
+  ealVersion,
+  init,
+  type EalInitOptions,
+  type EalInitStage,
+  type EalLoggers,
+  type ProcessType,
+} from './eal.js';

@@ -1,0 +1,210 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LogRegistry } from '@eal-ts/log';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Eal, EalArgsError, EalHelpRequested, EalInitError, type EalInitOptions, READY_FILE } from '../src/index.js';
+import { killChildren, lockHolder, makeBase, removeBase } from './helpers.js';
+
+let base: string;
+let sysfs: string;
+let lines: string[];
+const opened: Eal[] = [];
+
+function options(extra: EalInitOptions = {}): EalInitOptions {
+  return {
+    env: { RUNTIME_DIRECTORY: base },
+    sysfsDir: sysfs,
+    logs: new LogRegistry({ sink: (line) => void lines.push(line) }),
+    exitOnHelp: false,
+    ...extra,
+  };
+}
+
+async function init(argv: string[], extra?: EalInitOptions): Promise<Eal> {
+  const eal = await Eal.init(argv, options(extra));
+  opened.push(eal);
+  return eal;
+}
+
+async function initError(argv: string[]): Promise<unknown> {
+  try {
+    opened.push(await Eal.init(argv, options()));
+  } catch (error) {
+    return error;
+  }
+  throw new Error(`init ${argv.join(' ')} did not fail`);
+}
+
+beforeEach(async () => {
+  base = await makeBase();
+  sysfs = join(base, 'sysfs-pci');
+  await mkdir(sysfs);
+  lines = [];
+});
+
+afterEach(async () => {
+  for (const eal of opened.splice(0)) await eal.cleanup();
+  await killChildren();
+  await removeBase(base);
+});
+
+describe('init with --no-shconf / --in-memory: local only', () => {
+  it('a primary with --vdev net_null0 has port 0, no runtime directory and no mp channel', async () => {
+    const eal = await init(['--no-shconf', '--vdev', 'net_null0', '--no-pci']);
+    expect(eal.processType).toBe('primary');
+    expect(eal.runtimeDir).toBeNull();
+    expect(eal.channel).toBeNull();
+    expect(eal.portsShared).toBe(false);
+    expect((await eal.ports.list()).map((p) => [p.portId, p.name])).toEqual([[0, 'net_null0']]);
+    expect(existsSync(join(base, 'dpdk'))).toBe(false);
+  });
+
+  it('--proc-type=auto without shared config is a primary', async () => {
+    const eal = await init(['--in-memory', '--proc-type=auto']);
+    expect(eal.processType).toBe('primary');
+    expect(lines).toContain('EAL: Auto-detected process type: PRIMARY');
+  });
+
+  it('--proc-type=secondary without shared config is refused', async () => {
+    const error = await initError(['--no-shconf', '--proc-type=secondary']);
+    expect(error).toBeInstanceOf(EalInitError);
+    expect(error).toMatchObject({ code: 'EINVAL', stage: 'proc-type' });
+  });
+
+  it('hotplug acts locally: probe and remove a vdev without any channel', async () => {
+    const eal = await init(['--in-memory']);
+    const attached = await eal.hotplug.probe('net_null1,size=128');
+    expect(attached.name).toBe('net_null1');
+    expect((await eal.ports.find('net_null1'))?.portId).toBe(0);
+    await eal.hotplug.remove('vdev:net_null1,');
+    expect(await eal.ports.count()).toBe(0);
+  });
+});
+
+describe('init and cleanup with a runtime directory', () => {
+  it('a primary with --vdev net_null0 has port 0, its socket and the config lock', async () => {
+    const eal = await init(['--file-prefix=p1', '--vdev=net_null0', '--no-pci']);
+    const dir = join(base, 'dpdk', 'p1');
+    expect(eal.processType).toBe('primary');
+    expect(eal.runtimeDir).toBe(dir);
+    expect(eal.channel?.path).toBe(join(dir, 'mp_socket'));
+    expect(eal.portsShared).toBe(true);
+    expect((await eal.ports.list()).map((p) => [p.portId, p.name])).toEqual([[0, 'net_null0']]);
+    expect(existsSync(join(dir, 'mp_socket'))).toBe(true);
+    expect(await readFile(join(dir, READY_FILE), 'utf8')).toBe(`${process.pid}\n`);
+    expect(await lockHolder(dir)).toEqual({ pid: process.pid });
+  });
+
+  it('creates <base>/dpdk/<prefix> with mode 0700', async () => {
+    const { stat } = await import('node:fs/promises');
+    await init(['--file-prefix=modes', '--no-pci']);
+    expect((await stat(join(base, 'dpdk'))).mode & 0o777).toBe(0o700);
+    expect((await stat(join(base, 'dpdk', 'modes'))).mode & 0o777).toBe(0o700);
+  });
+
+  it('cleanup leaves no socket, releases the lock, unregisters the actions and frees the port', async () => {
+    const eal = await init(['--file-prefix=p2', '--vdev=net_null0', '--no-pci']);
+    const dir = join(base, 'dpdk', 'p2');
+    const channel = eal.channel!;
+    await eal.cleanup();
+    expect(channel.closed).toBe(true);
+    expect(eal.hotplug.started).toBe(false);
+    expect(eal.vdev.mpRegistered).toBe(false);
+    expect((await readdir(dir)).filter((f) => f.startsWith('mp_socket') || f === READY_FILE)).toEqual([]);
+    expect(await lockHolder(dir)).toBeNull();
+    await eal.cleanup(); // idempotent
+    // The same process can be the primary of that directory again.
+    const again = await init(['--file-prefix=p2', '--vdev=net_null0', '--no-pci']);
+    expect((await again.ports.list()).map((p) => p.portId)).toEqual([0]);
+  });
+
+  it('the log registry gets --log-level at start-up and can be changed at run time', async () => {
+    const eal = await init(['--file-prefix=logs', '--no-pci', '--log-level=lib.eal:debug', '--log-level', 'bus.*:warning']);
+    expect(eal.logs.list()).toEqual(
+      expect.arrayContaining([
+        { type: 'lib.eal', level: 8 },
+        { type: 'bus.vdev', level: 5 },
+        { type: 'bus.pci', level: 5 },
+        { type: 'lib.ethdev', level: 7 },
+        { type: 'pmd.net.null', level: 6 },
+      ]),
+    );
+    expect(lines.some((l) => l.startsWith('EAL: EAL initialised: PRIMARY process'))).toBe(true);
+    eal.logs.applyLogLevelOption('lib.eal:error');
+    const before = lines.length;
+    eal.log.info('not shown');
+    expect(lines.length).toBe(before);
+  });
+
+  it('notes the options without effect once, in the debug log', async () => {
+    await init(['--file-prefix=noted', '--no-pci', '-m', '256', '--no-huge', '-l', '0-1', '--log-level=lib.eal:debug']);
+    const notes = lines.filter((l) => l.includes('accepted without effect'));
+    expect(notes).toEqual(['EAL: accepted without effect in eal-ts (DPDK\'s memory, lcore and other subsystems): -m 256, --no-huge, -l 0-1']);
+  });
+
+  it('-v logs the version at critical level', async () => {
+    await init(['--in-memory', '-v']);
+    expect(lines.some((l) => /^EAL: RTE Version: 'eal-ts /.test(l))).toBe(true);
+  });
+
+  it('a second EAL of this process on the same runtime directory is refused (EBUSY)', async () => {
+    await init(['--file-prefix=twice', '--no-pci']);
+    const error = await initError(['--file-prefix=twice', '--no-pci', '--proc-type=auto']);
+    expect(error).toMatchObject({ name: 'EalInitError', code: 'EBUSY', stage: 'runtime-dir' });
+  });
+
+  it('-a 0000:… with --no-pci still parses, as the PCI bus exists but is not scanned', async () => {
+    const eal = await init(['--file-prefix=nopci', '--no-pci', '-a', '0000:03:00.0']);
+    expect(eal.pci.devargs.entries().map((e) => e.devargs.name)).toEqual(['0000:03:00.0']);
+    expect(eal.pci.devices()).toEqual([]);
+  });
+});
+
+describe('init failures clean up what was set up', () => {
+  it('an invalid --vdev devargs fails with the devargs error, leaving no socket, no lock, nothing held', async () => {
+    const error = await initError(['--file-prefix=bad', '--no-pci', '--vdev=net_null0', '--vdev=net_bogus0']);
+    expect(error).toBeInstanceOf(EalInitError);
+    expect(error).toMatchObject({ stage: 'devargs', code: 'EFAULT' });
+    expect((error as Error).message).toMatch(/invalid --vdev net_bogus0/);
+    const dir = join(base, 'dpdk', 'bad');
+    expect((await readdir(dir)).filter((f) => f.startsWith('mp_socket'))).toEqual([]);
+    expect(await lockHolder(dir)).toBeNull();
+    const eal = await init(['--file-prefix=bad', '--no-pci', '--vdev=net_null0']);
+    expect((await eal.ports.list()).map((p) => p.name)).toEqual(['net_null0']);
+  });
+
+  it('-a and -b on the command line fail before anything is created', async () => {
+    const error = await initError(['--file-prefix=ab', '-a', '0000:03:00.0', '-b', '0000:04:00.0']);
+    expect(error).toBeInstanceOf(EalArgsError);
+    expect(existsSync(join(base, 'dpdk'))).toBe(false);
+  });
+
+  it('a vdev whose driver refuses its arguments is logged, and init goes on without its port', async () => {
+    const eal = await init(['--file-prefix=args', '--no-pci', '--vdev=net_null0,size=big', '--vdev=net_null1']);
+    expect((await eal.ports.list()).map((p) => [p.portId, p.name])).toEqual([[0, 'net_null1']]);
+    expect(lines.some((l) => l.includes('net_null0') && l.includes('size'))).toBe(true);
+  });
+
+  it('a file prefix too long for the socket paths fails in the runtime-dir stage', async () => {
+    const error = await initError([`--file-prefix=${'x'.repeat(120)}`]);
+    expect(error).toMatchObject({ name: 'EalInitError', stage: 'runtime-dir', code: 'ENAMETOOLONG' });
+  });
+});
+
+describe('help', () => {
+  it('-h prints the usage and, told not to exit, throws EalHelpRequested', async () => {
+    let out = '';
+    const error = await Eal.init(['-h'], options({ stdout: (t) => (out += t), prgname: 'app' })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EalHelpRequested);
+    expect(out).toContain('Usage: app [options]');
+  });
+
+  it('--log-level=help lists the log types and the syntax', async () => {
+    let out = '';
+    await Eal.init(['--log-level=help'], options({ stdout: (t) => (out += t) })).catch(() => undefined);
+    expect(out).toContain('\tlib.eal, info');
+    expect(out).toContain('\tpmd.net.null, notice');
+    expect(out).toContain('Syntax using globbing pattern:     --log-level pattern:level');
+  });
+});
