@@ -12,8 +12,9 @@ export class DemoProcess {
     private readonly child: ChildProcessWithoutNullStreams,
   ) {
     for (const stream of [child.stdout, child.stderr]) {
+      // Waits match the raw stream (a prompt has no newline); people see labelled lines.
+      stream.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
       createInterface({ input: stream }).on('line', (line) => {
-        this.output += line + '\n';
         process.stdout.write(`  ${label.padEnd(12)}| ${line}\n`);
       });
     }
@@ -24,13 +25,23 @@ export class DemoProcess {
     return new DemoProcess(label, spawn(command, args, { env }));
   }
 
+  /** Writes one line to its stdin (a command, for the hotplug-mp app). */
+  send(line: string): void {
+    this.child.stdin.write(line + '\n');
+  }
+
+  /** How much it has printed so far: pass it to waitFor to wait for what comes next. */
+  get mark(): number {
+    return this.output.length;
+  }
+
   get pid(): number {
     return this.child.pid ?? -1;
   }
 
-  async waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<void> {
+  async waitFor(pattern: RegExp, from = 0, timeoutMs = 15_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (!pattern.test(this.output)) {
+    while (!pattern.test(this.output.slice(from))) {
       if (Date.now() > deadline) throw new Error(`${this.label} did not print ${String(pattern)}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }

@@ -1,0 +1,35 @@
+// hotplug-mp <EAL args> [-- app args]: DPDK's examples/multi_process/hotplug_mp.
+import { init, type Eal } from '@eal-ts/eal';
+import { interact } from './cmdline.js';
+import type { HotplugAppContext } from './commands.js';
+
+function context(eal: Eal): HotplugAppContext {
+  return {
+    buses: eal.buses,
+    hotplugAdd: (bus, name, args) => eal.hotplug.hotplugAdd(bus, name, args),
+    hotplugRemove: (bus, name) => eal.hotplug.hotplugRemove(bus, name),
+    ports: async () => (await eal.ports.list()).map((port) => ({ portId: port.portId, name: port.name })),
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  let eal: Eal;
+  try {
+    eal = await init(argv, { prgname: 'hotplug-mp' });
+  } catch {
+    // init has already said what was wrong (and printed the usage, for a bad option).
+    return 1;
+  }
+  const stop = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  try {
+    await interact(context(eal), { input: process.stdin, output: process.stdout }, stop);
+  } finally {
+    await eal.cleanup();
+  }
+  return 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));
