@@ -7,18 +7,21 @@
 import { EventEmitter } from 'node:events';
 import { type BusRegistry, type Device, DevargsError, EalError, findDeviceByDevargs, parseDevargs } from '@eal-ts/bus';
 import { LogRegistry, type Logger } from '@eal-ts/log';
-import { EAL_DEV_MP_ACTION_REQUEST, EalDevReqType, checkDevargsLength } from './eal_dev_mp_req.js';
+import { EAL_DEV_MP_ACTION_REQUEST, EalDevReqType, checkDevargsLength, decodeEalDevMpReq, ealDevReqTypeName } from './eal_dev_mp_req.js';
 import { HotplugError, type HotplugOp, describeError, describeResult } from './errors.js';
 import {
   HOTPLUG_MP_TIMEOUT_MS,
   type HotplugChannel,
   type HotplugContext,
   type HotplugEvents,
+  type HotplugObservedEvent,
+  echoReply,
   handlePrimaryRequest,
   handleSecondaryRequest,
   primaryAttach,
   primaryDetach,
   requestToPrimary,
+  resultOf,
 } from './hotplug_mp.js';
 
 export type HotplugRole = 'primary' | 'secondary';
@@ -33,6 +36,12 @@ export interface HotplugOptions {
   timeoutMs?: number;
   /** Default: a fresh registry's `lib.eal` type with DPDK's `EAL` prefix. */
   logger?: Logger;
+  /**
+   * Observer mode (eal-ts, a secondary only): every request from the
+   * primary is answered 0 without running a driver, and `mirror` follows
+   * the primary's devices; an `observed` event tells each change.
+   */
+  observer?: boolean;
 }
 
 export interface HotplugCallOptions {
@@ -126,6 +135,8 @@ export class Hotplug extends EventEmitter<HotplugEvents> {
   readonly channel: HotplugChannel | undefined;
   readonly timeoutMs: number;
   readonly log: Logger;
+  readonly observer: boolean;
+  readonly #mirror = new Map<string, string>();
   readonly #queue = new OperationQueue();
   readonly #ctx: HotplugContext;
   #started = false;
@@ -142,7 +153,11 @@ export class Hotplug extends EventEmitter<HotplugEvents> {
     if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
       throw new EalError('EINVAL', `invalid hotplug timeout ${String(timeoutMs)}: expected a non-negative number of ms`);
     }
+    if (options.observer === true && options.role !== 'secondary') {
+      throw new EalError('EINVAL', 'hotplug observer mode is for a secondary: the primary runs the operations');
+    }
     this.role = options.role;
+    this.observer = options.observer === true;
     this.buses = options.buses;
     this.channel = options.channel;
     this.timeoutMs = timeoutMs;
@@ -181,6 +196,56 @@ export class Hotplug extends EventEmitter<HotplugEvents> {
     return this.#queue.length;
   }
 
+  /** Observer mode: the primary's devices as this process last heard of them, by name, in the order they came. */
+  get mirror(): string[] {
+    return [...this.#mirror.keys()];
+  }
+
+  /** Observer mode: the devices the primary had when this process joined (its vdev scan). */
+  seedMirror(names: Iterable<string>): void {
+    for (const name of names) if (!this.#mirror.has(name)) this.#mirror.set(name, name);
+  }
+
+  /** The device name in devargs: without a bus prefix this process knows, without arguments. */
+  #deviceName(devargs: string): string {
+    const comma = devargs.indexOf(',');
+    const head = comma >= 0 ? devargs.slice(0, comma) : devargs;
+    const colon = head.indexOf(':');
+    return colon > 0 && this.buses.findByName(head.slice(0, colon)) ? head.slice(colon + 1) : head;
+  }
+
+  /** Observer mode's action: mirror the request, answer 0, run no driver. */
+  async #observe(channel: HotplugChannel, msg: Parameters<typeof handlePrimaryRequest>[2], peer: string): Promise<void> {
+    let result = 0;
+    let event: HotplugObservedEvent | undefined;
+    try {
+      const req = decodeEalDevMpReq(msg.param);
+      const name = this.#deviceName(req.devargs);
+      const adds = req.t === EalDevReqType.ATTACH || req.t === EalDevReqType.DETACH_ROLLBACK;
+      if (adds) this.#mirror.set(name, req.devargs);
+      else this.#mirror.delete(name);
+      event = {
+        type: ealDevReqTypeName(req.t),
+        op: req.t === EalDevReqType.ATTACH || req.t === EalDevReqType.ATTACH_ROLLBACK ? 'attach' : 'detach',
+        rollback: req.t === EalDevReqType.ATTACH_ROLLBACK || req.t === EalDevReqType.DETACH_ROLLBACK,
+        devargs: req.devargs,
+        name,
+        devices: this.mirror,
+      };
+      this.log.info(`observer: ${event.type} ${req.devargs} from the primary: answered 0 (devices: ${event.devices.join(' ') || 'none'})`);
+    } catch (error) {
+      result = resultOf(error);
+      this.log.err(`observer: malformed ${EAL_DEV_MP_ACTION_REQUEST} from ${peer}: ${describeError(error)}`);
+    }
+    try {
+      const delivered = await channel.reply({ name: EAL_DEV_MP_ACTION_REQUEST, param: echoReply(msg.param, result), fds: [] }, peer);
+      if (!delivered) this.log.err(`failed to send hotplug reply to ${peer}: it is gone`);
+    } catch (error) {
+      this.log.err(`failed to send hotplug reply to ${peer}: ${describeError(error)}`);
+    }
+    if (event) this.#ctx.emit('observed', event);
+  }
+
   /**
    * eal_mp_dev_hotplug_init: registers the eal_dev_mp_request action (the
    * primary's answers secondaries, a secondary's answers the primary).
@@ -190,8 +255,9 @@ export class Hotplug extends EventEmitter<HotplugEvents> {
   start(): Promise<void> {
     const channel = this.channel;
     if (!channel || this.#started) return Promise.resolve();
-    const action =
-      this.role === 'primary'
+    const action = this.observer
+      ? (msg: Parameters<typeof handlePrimaryRequest>[2], peer: string) => this.#observe(channel, msg, peer)
+      : this.role === 'primary'
         ? (msg: Parameters<typeof handleSecondaryRequest>[3], peer: string) =>
             handleSecondaryRequest(this.#ctx, channel, (op) => this.#queue.run(op), msg, peer)
         : (msg: Parameters<typeof handlePrimaryRequest>[2], peer: string) => handlePrimaryRequest(this.#ctx, channel, msg, peer);

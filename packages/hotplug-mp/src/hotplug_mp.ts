@@ -68,10 +68,28 @@ export interface HotplugRollbackEvent {
   reason: string;
 }
 
+/**
+ * Observer mode (eal-ts): a request from the primary, answered 0 without
+ * running a driver, and the mirror of the primary's devices after it.
+ */
+export interface HotplugObservedEvent {
+  /** ATTACH, DETACH, ATTACH_ROLLBACK or DETACH_ROLLBACK. */
+  type: string;
+  /** What the request means for the primary's device list. */
+  op: HotplugOp;
+  rollback: boolean;
+  devargs: string;
+  /** The device name: the devargs without a known bus prefix and without arguments. */
+  name: string;
+  /** The mirror after this request: the primary's devices, by name, in the order they came. */
+  devices: string[];
+}
+
 export interface HotplugEvents {
   attached: [HotplugDeviceEvent];
   detached: [HotplugDeviceEvent];
   'rolled-back': [HotplugRollbackEvent];
+  observed: [HotplugObservedEvent];
 }
 
 /** Everything the protocol functions work with: one process's buses, channel, logger and event sink. */
@@ -517,6 +535,17 @@ async function secondaryAction(ctx: HotplugContext, req: EalDevMpReq): Promise<n
   try {
     parsed = parseDevargs(ctx.buses, req.devargs);
   } catch (error) {
+    // No bus here recognises the name (a device of a DPDK driver eal-ts does
+    // not have, say net_ring): nothing by that name can be probed in this
+    // process. Answering the parse error would make a DPDK primary fail and
+    // roll back its detach of a device only it has; -ENOENT is the answer it
+    // tolerates, and a rollback with nothing to undo succeeds.
+    // An ATTACH (or a DETACH_ROLLBACK, which probes) keeps the real reason.
+    if (req.t === EalDevReqType.ATTACH_ROLLBACK) return 0;
+    if (req.t === EalDevReqType.DETACH) {
+      ctx.log.info(`DETACH ${req.devargs}: not a device of this process (${describeError(error)})`);
+      return negativeErrno('ENOENT');
+    }
     ctx.log.err(`Cannot parse devargs ${req.devargs}: ${describeError(error)}`);
     return resultOf(error);
   }

@@ -19,6 +19,7 @@ export {
   type HotplugChannel,
   type HotplugDeviceEvent,
   type HotplugEvents,
+  type HotplugObservedEvent,
   type HotplugRollbackEvent,
 } from './hotplug_mp.js';
 export {

@@ -94,7 +94,7 @@ export function world(options: { timeoutMs?: number } = {}) {
   const wire: string[] = [];
   let n = 0;
 
-  const open = async (role: 'primary' | 'secondary', extra: { start?: boolean } = {}): Promise<Proc> => {
+  const open = async (role: 'primary' | 'secondary', extra: { start?: boolean; observer?: boolean } = {}): Promise<Proc> => {
     const lines: string[] = [];
     const logger = new LogRegistry({ sink: (line) => lines.push(line) }).register('lib.eal', {
       prefix: 'EAL',
@@ -121,7 +121,7 @@ export function world(options: { timeoutMs?: number } = {}) {
     buses.register(vdev);
     const driver = new TestDriver('net_null');
     vdev.registerDriver(driver);
-    const hotplug = new Hotplug({ role, buses, channel, timeoutMs: options.timeoutMs ?? 5000, logger });
+    const hotplug = new Hotplug({ role, buses, channel, timeoutMs: options.timeoutMs ?? 5000, logger, observer: extra.observer === true });
     const events: RecordedEvent[] = [];
     const device = (kind: 'attached' | 'detached') => (e: HotplugDeviceEvent) =>
       events.push({ kind, name: e.name, rollback: e.rollback, devargs: e.devargs });

@@ -407,6 +407,49 @@ describe('refusals and malformed messages', () => {
     expect(rollback.replies.map((r) => decodeEalDevMpReq(r.param).result)).toEqual([0, 0]);
   });
 
+  it("a DETACH / ATTACH_ROLLBACK of a device no bus here recognises (a DPDK-only driver): -ENOENT / 0, so the DPDK primary's detach goes on", async () => {
+    const procs = await trio();
+    const [primary] = procs;
+    const send = (t: EalDevReqType) =>
+      w.run(primary.channel.request({ name: EAL_DEV_MP_ACTION_REQUEST, param: encodeEalDevMpReq({ t, devargs: 'vdev:net_ring0,', result: 0 }), fds: [] }, { timeoutMs: 5000 }));
+    const detach = await send(EalDevReqType.DETACH);
+    expect(detach.replies.map((r) => decodeEalDevMpReq(r.param).result)).toEqual([-2, -2]);
+    const rollback = await send(EalDevReqType.ATTACH_ROLLBACK);
+    expect(rollback.replies.map((r) => decodeEalDevMpReq(r.param).result)).toEqual([0, 0]);
+  });
+
+  it('observer mode: every request answered 0 without a driver, the mirror follows the primary, one event each', async () => {
+    w = world();
+    const primary = await w.open('primary');
+    const observer = await w.open('secondary', { observer: true });
+    const seen: unknown[] = [];
+    observer.hotplug.on('observed', (e) => void seen.push(e));
+    observer.hotplug.seedMirror(['net_null0']);
+    const send = (t: EalDevReqType, devargs: string) =>
+      w.run(primary.channel.request({ name: EAL_DEV_MP_ACTION_REQUEST, param: encodeEalDevMpReq({ t, devargs, result: 0 }), fds: [] }, { timeoutMs: 5000 }));
+    for (const [t, devargs] of [
+      [EalDevReqType.ATTACH, 'net_ring0'],
+      [EalDevReqType.ATTACH, 'vdev:net_bogus1,x=1'],
+      [EalDevReqType.ATTACH_ROLLBACK, 'net_bogus1,x=1'],
+      [EalDevReqType.DETACH, 'vdev:net_ring0,'],
+      [EalDevReqType.DETACH_ROLLBACK, 'vdev:net_ring0,'],
+    ] as const) {
+      const res = await send(t, devargs);
+      expect(res.replies.map((r) => decodeEalDevMpReq(r.param).result)).toEqual([0]);
+    }
+    expect(observer.hotplug.mirror).toEqual(['net_null0', 'net_ring0']);
+    expect(seen.map((e) => (e as { type: string; name: string }).type + ' ' + (e as { name: string }).name)).toEqual([
+      'ATTACH net_ring0',
+      'ATTACH net_bogus1',
+      'ATTACH_ROLLBACK net_bogus1',
+      'DETACH net_ring0',
+      'DETACH_ROLLBACK net_ring0',
+    ]);
+    expect(seen[3]).toMatchObject({ op: 'detach', rollback: false, devargs: 'vdev:net_ring0,', devices: ['net_null0'] });
+    expect(observer.probed()).toEqual([]); // no driver ran
+    expect(() => new Hotplug({ role: 'primary', buses: primary.buses, observer: true })).toThrow(/observer mode is for a secondary/);
+  });
+
   it('start() twice on one channel: EEXIST', async () => {
     const procs = await trio();
     const other = new Hotplug({ role: 'primary', buses: procs[0].buses, channel: procs[0].channel, logger: procs[0].channel.logger });
