@@ -363,7 +363,10 @@ export class Eal {
       const vdev = new VdevBus({
         logger: loggers.vdev,
         processType: this.#processType,
-        scanTimeoutMs: opts.hotplugTimeoutMs,
+        // The primary answers a scan between hotplug operations, so a scan may
+        // wait out one in flight: its request and its rollback, each up to the
+        // hotplug timeout. Hence three of them, not one.
+        scanTimeoutMs: 3 * opts.hotplugTimeoutMs,
         ...(this.#channel ? { mp: this.#channel } : {}),
       });
       buses.register(vdev);
@@ -386,11 +389,20 @@ export class Eal {
     }
 
     // eal_mp_dev_hotplug_init, before the scan (see below).
+    if (opts.hotplugObserver && (this.#processType !== 'secondary' || !this.#channel)) {
+      throw initError(
+        'hotplug',
+        'EINVAL',
+        '--hotplug-observer needs a secondary process',
+        new Error(`this process is ${this.#channel ? 'the primary' : 'without an mp channel'}; an observer follows a primary's hotplug`),
+      );
+    }
     const hotplug = new Hotplug({
       role: this.#processType,
       buses: this.buses,
       timeoutMs: opts.hotplugTimeoutMs,
       logger: loggers.eal,
+      observer: opts.hotplugObserver,
       ...(this.#channel ? { channel: this.#channel } : {}),
     });
     try {
@@ -409,8 +421,13 @@ export class Eal {
     // missed.
     await this.buses.scan();
 
-    // rte_bus_probe: failures are logged per device, as DPDK goes on with the next.
-    await this.buses.probe();
+    if (opts.hotplugObserver) {
+      // An observer runs no driver: it mirrors the devices the primary reported.
+      hotplug.seedMirror(this.vdev.devices().map((device) => device.name));
+    } else {
+      // rte_bus_probe: failures are logged per device, as DPDK goes on with the next.
+      await this.buses.probe();
+    }
 
     // From here on, requests for unknown actions are no longer answered with IGN.
     this.#channel?.initComplete();

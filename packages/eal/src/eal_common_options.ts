@@ -103,6 +103,8 @@ export interface EalOptions {
   readonly mpLayout: MpLayout;
   /** --hotplug-timeout-ms (eal-ts): how long each hotplug exchange waits. */
   readonly hotplugTimeoutMs: number;
+  /** --hotplug-observer (eal-ts): a secondary that answers every hotplug request 0 without drivers and mirrors the primary's devices. */
+  readonly hotplugObserver: boolean;
   /** Accepted options without effect in eal-ts, in order. */
   readonly noEffect: readonly NoEffectOption[];
 }
@@ -181,6 +183,7 @@ const SPECS: readonly OptionSpec[] = [
   // eal-ts extensions
   { key: 'mp-layout', long: 'mp-layout', hasArg: 'required' },
   { key: 'hotplug-timeout-ms', long: 'hotplug-timeout-ms', hasArg: 'required' },
+  { key: 'hotplug-observer', long: 'hotplug-observer', hasArg: 'none' },
 ];
 
 const LONG_SPECS = SPECS.filter((s): s is OptionSpec & { long: string } => s.long !== undefined);
@@ -315,6 +318,7 @@ interface Builder {
   version: boolean;
   mpLayout: MpLayout;
   hotplugTimeoutMs: number;
+  hotplugObserver: boolean;
   noEffect: NoEffectOption[];
 }
 
@@ -529,6 +533,9 @@ function applyOption(b: Builder, spec: OptionSpec, value: string | null): void {
       b.hotplugTimeoutMs = ms!;
       return;
     }
+    case 'hotplug-observer':
+      b.hotplugObserver = true;
+      return;
     default:
       throw new Error(`internal: option ${option} has no handler`);
   }
@@ -634,6 +641,7 @@ export function parseEalArgs(argv: readonly string[]): ParsedEalArgs {
     version: false,
     mpLayout: '22.11',
     hotplugTimeoutMs: DEFAULT_HOTPLUG_TIMEOUT_MS,
+    hotplugObserver: false,
     noEffect: [],
   };
   const nonOptions: string[] = [];
@@ -718,6 +726,7 @@ export function parseEalArgs(argv: readonly string[]): ParsedEalArgs {
     version: b.version,
     mpLayout: b.mpLayout,
     hotplugTimeoutMs: b.hotplugTimeoutMs,
+    hotplugObserver: b.hotplugObserver,
     noEffect: b.noEffect,
   };
   return { options, consumed, args: [...nonOptions, ...argv.slice(i)] };
@@ -820,6 +829,9 @@ eal-ts options:
   --hotplug-timeout-ms=N
                       How long each hotplug exchange waits, in ms
                       (default 5000, DPDK's)
+  --hotplug-observer  Secondary only: answer every hotplug request of the
+                      primary with success without running drivers, and
+                      keep a mirror of the primary's devices
 
 In eal-ts, the memory, lcore, trace, telemetry and VFIO options are checked
 and then have no effect.

@@ -282,6 +282,12 @@ describe('-h, -v and the eal-ts options', () => {
     rejects(['--mp-layout=23.11'], /22\.11.*25\.11/);
   });
 
+  it('--hotplug-observer is a flag, off by default', () => {
+    expect(parseEalArgs([]).options.hotplugObserver).toBe(false);
+    expect(parseEalArgs(['--hotplug-observer']).options.hotplugObserver).toBe(true);
+    rejects(['--hotplug-observer=yes'], /hotplug-observer/);
+  });
+
   it('--hotplug-timeout-ms takes a positive number of milliseconds', () => {
     expect(parseEalArgs(['--hotplug-timeout-ms', '250']).options.hotplugTimeoutMs).toBe(250);
     rejects(['--hotplug-timeout-ms=0'], /positive number of milliseconds/);
