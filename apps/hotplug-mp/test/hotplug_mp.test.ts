@@ -4,7 +4,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AppProcess, started } from './app_process.js';
+import { AppProcess, started } from '@eal-ts/interop';
 
 let base: string;
 let prefix = 0;

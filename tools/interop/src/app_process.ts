@@ -2,8 +2,14 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../bin/hotplug-mp.js', import.meta.url));
-const PROMPT = 'example> ';
+/**
+ * apps/hotplug-mp's executable, found from this file (src/ or dist/ of
+ * tools/interop) in the monorepo; HOTPLUG_MP_BIN overrides. The app must be
+ * built (`pnpm turbo run build`).
+ */
+export const HOTPLUG_MP_BIN = process.env.HOTPLUG_MP_BIN ?? fileURLToPath(new URL('../../../apps/hotplug-mp/bin/hotplug-mp.js', import.meta.url));
+const BIN = HOTPLUG_MP_BIN;
+export const PROMPT = 'example> ';
 const DEADLINE_MS = 20_000;
 
 /** Every process a test starts, so that afterEach can stop them by pid whatever happened. */

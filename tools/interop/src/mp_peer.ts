@@ -1,0 +1,94 @@
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The synthetic DPDK 25.11 primary (python3, standard library only). */
+export const MP_PEER_2511 = fileURLToPath(new URL('../test/fixtures/mp_peer_2511.py', import.meta.url));
+
+/** Whether python3 can be run here (the 25.11 suite skips otherwise). */
+export function python3Available(): boolean {
+  return spawnSync('python3', ['--version'], { stdio: 'ignore', timeout: 10_000 }).error === undefined;
+}
+
+/**
+ * A DPDK-25.11-layout mp primary (tools/interop/test/fixtures/mp_peer_2511.py)
+ * in a fresh runtime base: 340-byte datagrams only, answering the vdev scan
+ * with one device and every hotplug request with 0; its stdout is one line
+ * per event (READY, RECV <size> <type> <action> <peer> <detail>, REFUSED
+ * <size> bytes from <peer>, SENT <type> <action> <peer>).
+ */
+export class MpPeer2511 {
+  private output = '';
+  private readonly exit: Promise<unknown>;
+
+  private constructor(
+    private readonly child: ChildProcessWithoutNullStreams,
+    /** The base to give eal-ts processes as RUNTIME_DIRECTORY. */
+    readonly runtimeBase: string,
+    readonly filePrefix: string,
+  ) {
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (this.output += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (this.output += s));
+    this.exit = once(child, 'exit');
+  }
+
+  /** Starts the peer as the primary of `<fresh base>/dpdk/<prefix>`, with `vdev` as its one device. */
+  static async start(vdev = 'net_null0'): Promise<MpPeer2511> {
+    const runtimeBase = await mkdtemp(join(tmpdir(), 'eal-ts-mp2511-'));
+    const filePrefix = `mp2511x${process.pid}`;
+    const child = spawn('python3', [MP_PEER_2511, join(runtimeBase, 'dpdk', filePrefix), vdev], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const peer = new MpPeer2511(child, runtimeBase, filePrefix);
+    try {
+      await peer.waitFor(/^READY /m);
+    } catch (error) {
+      await peer.stop();
+      throw error;
+    }
+    return peer;
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  get runtimeDir(): string {
+    return join(this.runtimeBase, 'dpdk', this.filePrefix);
+  }
+
+  /** Every line it printed so far. */
+  get lines(): string[] {
+    return this.output.split('\n').filter((l) => l !== '');
+  }
+
+  /** Sends a REQ ATTACH / DETACH (eal_dev_mp_request) to every secondary. */
+  hotplug(op: 'attach' | 'detach', devargs: string): void {
+    this.child.stdin.write(`${op} ${devargs}\n`);
+  }
+
+  async waitFor(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const match = this.output.match(pattern);
+      if (match) return match;
+      if (this.child.exitCode !== null) throw new Error(`mp_peer_2511.py exited (${this.child.exitCode}):\n${this.output}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(pattern)} from mp_peer_2511.py:\n${this.output}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** Kills it by pid and removes its runtime base. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      try {
+        process.kill(this.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      await this.exit;
+    }
+    await rm(this.runtimeBase, { recursive: true, force: true });
+  }
+}
