@@ -2,12 +2,12 @@
 // package built (`pnpm run build`): the child fixture imports ../../dist.
 import { LogLevel, LogRegistry } from '@eal-ts/log';
 import { MpChannel, UnixTransport, createRuntimeDir } from '@eal-ts/mp-channel';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { DEADLINE_MS, JsonPeer } from '@eal-ts/test-peer';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { VdevBus } from '../src/index.js';
@@ -15,48 +15,8 @@ import { RecordingDriver } from './helpers.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/vdev-proc.mjs', import.meta.url));
 const DIST = fileURLToPath(new URL('../dist/index.js', import.meta.url));
-const DEADLINE_MS = 20_000;
-
-interface Event {
-  event: string;
-  [key: string]: unknown;
-}
-
-/** One child process speaking JSON lines; every event is kept so waits never miss one. */
-class Proc {
-  readonly events: Event[] = [];
-  readonly exited: Promise<void>;
-
-  constructor(readonly child: ChildProcessWithoutNullStreams) {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      try {
-        this.events.push(JSON.parse(line) as Event);
-      } catch {
-        this.events.push({ event: 'stdout', line });
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => this.events.push({ event: 'stderr', text: chunk.toString() }));
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-  }
-
-  async waitFor(predicate: (e: Event) => boolean, from = 0): Promise<Event> {
-    const deadline = Date.now() + DEADLINE_MS;
-    for (;;) {
-      const found = this.events.slice(from).find(predicate);
-      if (found) return found;
-      if (this.child.exitCode !== null || Date.now() > deadline) {
-        throw new Error(`process ${this.child.pid}: no such event; events: ${JSON.stringify(this.events)}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-
-  async command(cmd: Record<string, unknown>, reply: string): Promise<Event> {
-    const from = this.events.length;
-    this.child.stdin.write(JSON.stringify(cmd) + '\n');
-    return this.waitFor((e) => e.event === reply || e.event === 'error', from);
-  }
-
+/** A vdev fixture process: JSON commands in, JSON events (log lines included) out. */
+class Proc extends JsonPeer {
   logLines(): string[] {
     return this.events.filter((e) => e.event === 'log').map((e) => e.line as string);
   }
@@ -85,16 +45,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await Promise.all(channels.splice(0).map((c) => c.close()));
-  for (const proc of procs.splice(0)) {
-    if (proc.child.exitCode === null && proc.child.signalCode === null) {
-      try {
-        process.kill(proc.child.pid!, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    await proc.exited;
-  }
+  for (const proc of procs.splice(0)) await proc.stop();
   await rm(base, { recursive: true, force: true });
 });
 

@@ -1,70 +1,19 @@
 // The whole protocol between real processes over AF_UNIX sockets. Needs the
 // package built (`pnpm run build`): the child fixture imports ../../dist.
 import { createRuntimeDir } from '@eal-ts/mp-channel';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { JsonPeer } from '@eal-ts/test-peer';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/hotplug-peer.mjs', import.meta.url));
 const DIST = fileURLToPath(new URL('../dist/index.js', import.meta.url));
-/** Generous: a loaded 2-core machine starts a Node process in well under this. */
-const DEADLINE_MS = 20_000;
-
-interface Event {
-  event: string;
-  [key: string]: unknown;
-}
-
-/** One child process speaking JSON lines; every event is kept so waits never miss one. */
-class Peer {
-  readonly events: Event[] = [];
-  readonly exited: Promise<void>;
-  #wake: (() => void) | undefined;
-
-  constructor(readonly child: ChildProcessWithoutNullStreams) {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      try {
-        this.events.push(JSON.parse(line) as Event);
-      } catch {
-        this.events.push({ event: 'stdout', line });
-      }
-      this.#wake?.();
-    });
-    child.stderr.on('data', (chunk: Buffer) => this.events.push({ event: 'stderr', text: chunk.toString() }));
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-  }
-
-  get pid(): number {
-    return this.child.pid!;
-  }
-
-  async waitFor(predicate: (e: Event) => boolean, from = 0): Promise<Event> {
-    const deadline = Date.now() + DEADLINE_MS;
-    for (;;) {
-      const found = this.events.slice(from).find(predicate);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`peer ${this.pid}: timed out; events: ${JSON.stringify(this.events.slice(-30))}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 250);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  }
-
-  async command(cmd: Record<string, unknown>, reply: string): Promise<Event> {
-    const from = this.events.length;
-    this.child.stdin.write(JSON.stringify(cmd) + '\n');
-    return this.waitFor((e) => e.event === reply || e.event === 'error', from);
-  }
-
+/** A hotplug fixture process: JSON commands in, JSON events out. */
+class Peer extends JsonPeer {
   async list(): Promise<string[]> {
     return (await this.command({ cmd: 'list' }, 'list')).devices as string[];
   }
@@ -75,8 +24,7 @@ let dir: string;
 const peers: Peer[] = [];
 
 async function startPeer(role: 'primary' | 'secondary'): Promise<Peer> {
-  const child = spawn(process.execPath, [FIXTURE, role, dir], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const peer = new Peer(child);
+  const peer = new Peer(spawn(process.execPath, [FIXTURE, role, dir], { stdio: ['pipe', 'pipe', 'pipe'] }));
   peers.push(peer);
   await peer.waitFor((e) => e.event === 'ready');
   return peer;
@@ -92,16 +40,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  for (const peer of peers.splice(0)) {
-    if (peer.child.exitCode === null && peer.child.signalCode === null) {
-      try {
-        process.kill(peer.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    await peer.exited;
-  }
+  for (const peer of peers.splice(0)) await peer.stop();
   await rm(base, { recursive: true, force: true });
 });
 

@@ -1,13 +1,13 @@
 // The channel over real AF_UNIX sockets between real processes. Needs the
 // package built (`pnpm run build`): the child fixture imports ../../dist.
 import { LogLevel, LogRegistry } from '@eal-ts/log';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { DEADLINE_MS, JsonPeer } from '@eal-ts/test-peer';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { closeSync, readSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MpChannel, type MpMessage } from '../src/eal_common_proc.js';
@@ -16,63 +16,7 @@ import { UnixTransport } from '../src/transport_unix.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/mp-peer.mjs', import.meta.url));
 const DIST = fileURLToPath(new URL('../dist/index.js', import.meta.url));
-/** Generous: a loaded 2-core machine starts a Node process in well under this. */
-const DEADLINE_MS = 20_000;
-
-interface Event {
-  event: string;
-  [key: string]: unknown;
-}
-
-/** One child process speaking JSON lines; every event is kept so waits never miss one. */
-class Peer {
-  readonly events: Event[] = [];
-  readonly #waiters = new Set<() => void>();
-  exited: Promise<void>;
-
-  constructor(readonly child: ChildProcessWithoutNullStreams) {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      try {
-        this.events.push(JSON.parse(line) as Event);
-      } catch {
-        this.events.push({ event: 'stdout', line });
-      }
-      for (const wake of this.#waiters) wake();
-    });
-    child.stderr.on('data', (chunk: Buffer) => this.events.push({ event: 'stderr', text: chunk.toString() }));
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-  }
-
-  get pid(): number {
-    return this.child.pid!;
-  }
-
-  /** Resolves with the first event (from `from` on) matching, or fails after the deadline with what was seen. */
-  async waitFor(predicate: (e: Event) => boolean, from = 0): Promise<Event> {
-    const deadline = Date.now() + DEADLINE_MS;
-    for (;;) {
-      const found = this.events.slice(from).find(predicate);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`peer ${this.pid}: timed out; events: ${JSON.stringify(this.events)}`);
-      await new Promise<void>((resolve) => {
-        const wake = (): void => {
-          this.#waiters.delete(wake);
-          clearTimeout(timer);
-          resolve();
-        };
-        const timer = setTimeout(wake, 250);
-        this.#waiters.add(wake);
-      });
-    }
-  }
-
-  /** Sends a command and waits for the next event of `reply` kind. */
-  async command(cmd: Record<string, unknown>, reply: string): Promise<Event> {
-    const from = this.events.length;
-    this.child.stdin.write(JSON.stringify(cmd) + '\n');
-    return this.waitFor((e) => e.event === reply || e.event === 'error', from);
-  }
-}
+type Peer = JsonPeer;
 
 let base: string;
 let dir: string;
@@ -82,7 +26,7 @@ const lines: string[] = [];
 
 async function startPeer(role: 'primary' | 'secondary', ...flags: string[]): Promise<{ peer: Peer; path: string }> {
   const child = spawn(process.execPath, [FIXTURE, role, dir, ...flags], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const peer = new Peer(child);
+  const peer = new JsonPeer(child);
   peers.push(peer);
   const ready = await peer.waitFor((e) => e.event === 'ready');
   return { peer, path: ready.path as string };
@@ -109,16 +53,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await Promise.all(channels.splice(0).map((c) => c.close()));
-  for (const peer of peers.splice(0)) {
-    if (peer.child.exitCode === null && peer.child.signalCode === null) {
-      try {
-        process.kill(peer.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    await peer.exited;
-  }
+  for (const peer of peers.splice(0)) await peer.stop();
   await rm(base, { recursive: true, force: true });
 });
 
