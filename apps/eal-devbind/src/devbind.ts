@@ -2,10 +2,18 @@ import { readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { LogRegistry } from '@eal-ts/log';
 import { Command, CommanderError, Option } from 'commander';
-import { DEVBIND_GROUPS, type DevbindGroup, devbindGroupMatches } from '../devbind_classes.js';
-import { type SysfsPciDevice, pciSysfsPath, scanSysfsPci } from '../linux/pci.js';
-import { DPDK_KERNEL_DRIVERS } from '../pci_bus.js';
-import { PCI_IDS_PATHS, type PciIdsDb, loadPciIds } from '../pci_ids.js';
+import {
+  DEVBIND_GROUPS,
+  DPDK_KERNEL_DRIVERS,
+  type DevbindGroup,
+  PCI_IDS_PATHS,
+  type PciIdsDb,
+  type SysfsPciDevice,
+  devbindGroupMatches,
+  loadPciIds,
+  pciSysfsPath,
+  scanSysfsPci,
+} from '@eal-ts/bus-pci';
 
 export interface DevbindIo {
   readonly stdout: (text: string) => void;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeSysfs, makeFakeSysfs } from './fake_sysfs.js';
+import { type FakeSysfs, makeFakeSysfs } from '../../../packages/bus-pci/test/fake_sysfs.js';
 
 const bin = fileURLToPath(new URL('../bin/eal-devbind.js', import.meta.url));
 const run = promisify(execFile);
