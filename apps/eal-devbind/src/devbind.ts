@@ -103,7 +103,8 @@ export function formatGroupStatus(
     return `\n${msg}\n${'='.repeat(msg.length)}\n`;
   }
   const describe = (d: SysfsPciDevice): string => {
-    const name = db?.deviceName(d.id.vendorId, d.id.deviceId) ?? `Device ${hex(d.id.deviceId, 4)}`;
+    // lspci -mm names an unknown device "Device [id]", which the script prints as 'Device <id>'.
+    const name = db?.deviceName(d.id.vendorId, d.id.deviceId) ?? 'Device';
     return `${d.name} '${name} ${hex(d.id.deviceId, 4)}'`;
   };
   const unused = (d: SysfsPciDevice): string => `unused=${dpdkDrivers.filter((x) => x !== d.kernelDriver).join(',')}`;
