@@ -57,7 +57,7 @@ export const DEVBIND_GROUPS: readonly DevbindGroup[] = [
     showInterfaces: false,
     matches: [
       { baseClass: 0x08, vendor: CAVIUM, devices: [0xa04b, 0xa04d, 0xa051, 0xa0f9, 0xa0fa] },
-      { baseClass: 0x0b, vendor: INTEL, devices: [0x270b, 0x2710] },
+      { baseClass: 0x0b, vendor: INTEL, devices: [0x270b, 0x2710, 0x2714] },
     ],
   },
   { key: 'mempool', title: 'Mempool', showInterfaces: false, matches: [{ baseClass: 0x08, vendor: CAVIUM, devices: [0xa053, 0xa0fb, 0xa0fc] }] },
@@ -66,7 +66,13 @@ export const DEVBIND_GROUPS: readonly DevbindGroup[] = [
     key: 'misc',
     title: 'Misc (rawdev)',
     showInterfaces: false,
-    matches: [{ baseClass: 0x06, vendor: INTEL, devices: [0x201c, 0x347e] }],
+    matches: [
+      { baseClass: 0x08, vendor: CAVIUM, devices: [0xa089] },
+      { baseClass: 0x08, vendor: CAVIUM, devices: [0xa059, 0xa060] },
+      { baseClass: 0x08, vendor: CAVIUM, devices: [0xa0f0, 0xa0f1] },
+      { baseClass: 0x06, vendor: INTEL, devices: [0x201c, 0x347e] },
+      { baseClass: 0x01, vendor: 0x1af4, devices: [0x1001, 0x1042] },
+    ],
   },
   { key: 'regex', title: 'Regex', showInterfaces: false, matches: [{ baseClass: 0x08, vendor: CAVIUM, devices: [0xa0f4] }] },
 ];

@@ -33,4 +33,3 @@ export {
 } from './pci_bus.js';
 export { PCI_IDS_PATHS, PciIdsDb, loadPciIds } from './pci_ids.js';
 export { DEVBIND_GROUPS, type DevbindGroup, type DevbindMatch, devbindGroupMatches } from './devbind_classes.js';
-export { type DevbindIo, type DevbindJsonDevice, formatGroupStatus, runDevbind, toJsonDevice } from './cli/devbind.js';

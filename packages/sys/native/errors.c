@@ -12,15 +12,29 @@ static int set_string(napi_env env, napi_value obj, const char *key,
          napi_set_named_property(env, obj, key, v) == napi_ok;
 }
 
+/* glibc's strerror_r (with _GNU_SOURCE) returns the text, possibly a static
+ * string; musl's is the XSI one: it fills the buffer and returns 0. Both are
+ * thread-safe (threadpool completions and the main thread may both build
+ * errors); _Generic picks by the return type, without evaluating the call. */
+__attribute__((unused)) static const char *gnu_text(const char *text, char *buffer) {
+  (void)buffer;
+  return text;
+}
+__attribute__((unused)) static const char *xsi_text(int result, char *buffer) {
+  return result == 0 ? buffer : "Unknown error";
+}
+#define ERRNO_TEXT(err, buffer)                                                \
+  _Generic(strerror_r((err), (buffer), sizeof(buffer)),                       \
+      char *: gnu_text,                                                        \
+      int: xsi_text)(strerror_r((err), (buffer), sizeof(buffer)), (buffer))
+
 napi_value eal_errno_error(napi_env env, int err, const char *syscall,
                            const char *path) {
   char description[256];
   char message[512];
   napi_value msg, error, num;
 
-  /* strerror_r (GNU flavour) is thread-safe; threadpool completions and the
-   * main thread may both build errors. */
-  const char *text = strerror_r(err, description, sizeof description);
+  const char *text = ERRNO_TEXT(err, description);
   if (path != NULL)
     snprintf(message, sizeof message, "%s %s: %s", syscall, path, text);
   else

@@ -43,21 +43,39 @@ export interface NativeAddon {
   flockLock(fd: number, operation: 'shared' | 'exclusive', wait: true): Promise<true>;
 }
 
-/** Where node-gyp puts the addon, relative to both src/ and dist/. */
-export const addonPath = fileURLToPath(new URL('../build/Release/eal_sys.node', import.meta.url));
+interface AddonResolver {
+  addonCandidates(packageDir: string): string[];
+  localBuild(packageDir: string): string;
+  runtimeLibc(): string | null;
+  buildHelp(): string;
+}
 
+const require = createRequire(import.meta.url);
+// Shared with the install script, which runs before anything is compiled; '..' from both src/ and dist/.
+const resolver = require('../scripts/resolve-addon.cjs') as AddonResolver;
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
+
+/** Where `node-gyp rebuild` puts the addon (tried after the prebuilt binaries). */
+export const addonPath = resolver.localBuild(packageDir);
+
+/** Tries $EAL_TS_SYS_ADDON, then prebuilds/<platform>-<arch>/ (N-API, right libc), then build/Release. */
 function load(): NativeAddon {
-  const require = createRequire(import.meta.url);
-  try {
-    return require(addonPath) as NativeAddon;
-  } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new Error(
-      `@eal-ts/sys: the native addon is not built (${addonPath}): run \`pnpm --filter @eal-ts/sys rebuild\` ` +
-        `(node-gyp rebuild; needs python3, make and a C compiler). Cause: ${reason}`,
-      { cause },
-    );
+  const failures: string[] = [];
+  let lastCause: unknown;
+  for (const path of resolver.addonCandidates(packageDir)) {
+    try {
+      return require(path) as NativeAddon;
+    } catch (cause) {
+      lastCause = cause;
+      failures.push(`  ${path}: ${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)}`);
+    }
   }
+  throw new Error(
+    `@eal-ts/sys: the native addon is not built: no binary for ${process.platform}-${process.arch} ` +
+      `(${resolver.runtimeLibc() ?? 'unknown libc'}) loads. Tried:\n${failures.join('\n')}\n${resolver.buildHelp()}\nCause: ` +
+      (lastCause instanceof Error ? lastCause.message : String(lastCause)),
+    { cause: lastCause },
+  );
 }
 
 export const native: NativeAddon = load();

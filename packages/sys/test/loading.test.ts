@@ -1,30 +1,68 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, readdirSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
+import { addonPath } from '../src/addon.js';
 import { UnixDgramSocket } from '../src/index.js';
 import { assertBuilt, makeTempDir, removeTempDirs } from './helpers.js';
 
 afterEach(removeTempDirs);
 
 describe('loading and resources', () => {
-  it('names the build command, and the cause, when the native addon is missing', async () => {
+  /** A package as an install lays it out (dist, scripts, node-gyp-build), without build/. */
+  async function installedCopy(): Promise<string> {
     assertBuilt();
-    // A copy of dist/ with no build/ next to it: exactly an install whose node-gyp step never ran.
     const root = await makeTempDir();
-    cpSync(fileURLToPath(new URL('../dist', import.meta.url)), join(root, 'dist'), { recursive: true });
-    const result = spawnSync(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(join(root, 'dist/index.js'))})`], {
-      encoding: 'utf8',
-      timeout: 20_000,
-    });
+    for (const entry of ['dist', 'scripts', 'package.json']) cpSync(fileURLToPath(new URL(`../${entry}`, import.meta.url)), join(root, entry), { recursive: true });
+    mkdirSync(join(root, 'node_modules'));
+    symlinkSync(realpathSync(fileURLToPath(new URL('../node_modules/node-gyp-build', import.meta.url))), join(root, 'node_modules/node-gyp-build'));
+    return root;
+  }
+
+  function importIn(root: string, code = '') {
+    return spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', `const sys = await import(${JSON.stringify(join(root, 'dist/index.js'))});${code}`],
+      { encoding: 'utf8', timeout: 20_000, env: { ...process.env, EAL_TS_SYS_ADDON: '' } },
+    );
+  }
+
+  it('names what it tried, the commands of npm, pnpm and yarn, and the cause, when no addon loads', async () => {
+    // No prebuilds/ and no build/: an install that skipped scripts on a platform we ship no binary for.
+    const root = await installedCopy();
+    const result = importIn(root);
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain('@eal-ts/sys: the native addon is not built');
     expect(result.stderr).toContain(join(root, 'build/Release/eal_sys.node'));
-    expect(result.stderr).toContain('pnpm --filter @eal-ts/sys rebuild');
+    expect(result.stderr).toContain('npm rebuild @eal-ts/sys');
+    expect(result.stderr).toContain('pnpm approve-builds');
+    expect(result.stderr).toContain('onlyBuiltDependencies');
+    expect(result.stderr).toContain('yarn rebuild @eal-ts/sys');
     expect(result.stderr).toMatch(/Cause: .*Cannot find module/);
+  });
+
+  it('loads a prebuilt binary for this platform and libc when there is no build/, and skips one for the other libc', async () => {
+    const root = await installedCopy();
+    const dir = join(root, 'prebuilds', `linux-${process.arch}`);
+    mkdirSync(dir, { recursive: true });
+    // The repository's own build stands in for a prebuilt binary of this platform.
+    const libc = process.report.getReport() as { header: { glibcVersionRuntime?: string } };
+    const mine = libc.header.glibcVersionRuntime ? 'glibc' : 'musl';
+    const other = mine === 'glibc' ? 'musl' : 'glibc';
+    writeFileSync(join(dir, `@eal-ts+sys.uv1.${other}.node`), 'not an ELF file');
+    cpSync(addonPath, join(dir, `@eal-ts+sys.uv1.${mine}.node`));
+    const path = join(root, 'sock');
+    const result = importIn(
+      root,
+      `const s = await sys.UnixDgramSocket.bind(${JSON.stringify(path)}); const got = new Promise((r) => s.once('datagram', r));` +
+        `await s.send(${JSON.stringify(path)}, Buffer.from('hi')); console.log((await got).data.toString()); await s.close();`,
+    );
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('hi');
+    expect(result.status).toBe(0);
   });
 
   it('releases every fd when sockets are bound and closed over and over', async () => {

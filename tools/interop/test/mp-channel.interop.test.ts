@@ -18,8 +18,8 @@ const EAL_DEV_REQ_TYPE_ATTACH = 0;
 const EAL_DEV_REQ_TYPE_DETACH = 1;
 
 const run = promisify(execFile);
-const mpChannelManifest = createRequire(import.meta.url).resolve('@eal-ts/mp-channel/package.json');
-const EAL_MP = join(dirname(mpChannelManifest), (JSON.parse(readFileSync(mpChannelManifest, 'utf8')) as { bin: Record<string, string> }).bin['eal-mp']!);
+const ealMpManifest = createRequire(import.meta.url).resolve('@eal-ts/eal-mp/package.json');
+const EAL_MP = join(dirname(ealMpManifest), (JSON.parse(readFileSync(ealMpManifest, 'utf8')) as { bin: Record<string, string> }).bin['eal-mp']!);
 
 function vdevParam(type: number): Uint8Array {
   const param = Buffer.alloc(72); // int32 type; int32 num; char name[64]

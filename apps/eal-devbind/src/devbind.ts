@@ -1,11 +1,18 @@
-import { readdir } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { LogRegistry } from '@eal-ts/log';
 import { Command, CommanderError, Option } from 'commander';
-import { DEVBIND_GROUPS, type DevbindGroup, devbindGroupMatches } from '../devbind_classes.js';
-import { type SysfsPciDevice, pciSysfsPath, scanSysfsPci } from '../linux/pci.js';
-import { DPDK_KERNEL_DRIVERS } from '../pci_bus.js';
-import { PCI_IDS_PATHS, type PciIdsDb, loadPciIds } from '../pci_ids.js';
+import {
+  DEVBIND_GROUPS,
+  type DevbindGroup,
+  PCI_IDS_PATHS,
+  PciIdsDb,
+  type SysfsPciDevice,
+  devbindGroupMatches,
+  loadPciIds,
+  pciSysfsPath,
+  scanSysfsPci,
+} from '@eal-ts/bus-pci';
 
 export interface DevbindIo {
   readonly stdout: (text: string) => void;
@@ -38,14 +45,44 @@ export function toJsonDevice(dev: SysfsPciDevice): DevbindJsonDevice {
   };
 }
 
+/** dpdk_drivers of dpdk-devbind.py, in its order (the order of `unused=`). */
+export const DEVBIND_DPDK_DRIVERS = ['igb_uio', 'vfio-pci', 'uio_pci_generic'] as const;
+
+/** Linux's IPv4 routing table; $PROC_NET_ROUTE overrides it (tests point it at a file of their own). */
+export const PROC_NET_ROUTE = '/proc/net/route';
+
 /** DPDK-compatible kernel drivers present under the sysfs drivers directory next to the devices one. */
 async function loadedDpdkDrivers(devicesDir: string): Promise<string[]> {
   try {
     const present = await readdir(join(dirname(devicesDir), 'drivers'));
-    return DPDK_KERNEL_DRIVERS.filter((d) => present.includes(d));
+    return DEVBIND_DPDK_DRIVERS.filter((d) => present.includes(d));
   } catch {
     return [];
   }
+}
+
+/**
+ * Interfaces that carry a route, which dpdk-devbind.py marks `*Active*` (it
+ * reads `ip -o route` and takes every `dev X`, skipping 169.254.0.0/16): here
+ * the Iface column of /proc/net/route, whose Destination is little-endian hex.
+ * No table (not Linux, no procfs): no interface is marked.
+ */
+export async function routedInterfaces(path: string): Promise<Set<string>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return new Set();
+  }
+  const found = new Set<string>();
+  for (const line of text.split('\n').slice(1)) {
+    const [iface, destination] = line.trim().split(/\s+/);
+    if (!iface || !destination || !/^[0-9A-Fa-f]{8}$/.test(destination)) continue;
+    const value = Number.parseInt(destination, 16);
+    const linkLocal = (value & 0xff) === 169 && ((value >> 8) & 0xff) === 254;
+    if (!linkLocal) found.add(iface);
+  }
+  return found;
 }
 
 function section(title: string, lines: string[]): string {
@@ -53,19 +90,32 @@ function section(title: string, lines: string[]): string {
 }
 
 /** show_device_status of dpdk-devbind.py for one group. */
-export function formatGroupStatus(group: DevbindGroup, devices: readonly SysfsPciDevice[], dpdkDrivers: readonly string[], db: PciIdsDb | undefined): string {
+export function formatGroupStatus(
+  group: DevbindGroup,
+  devices: readonly SysfsPciDevice[],
+  dpdkDrivers: readonly string[],
+  db: PciIdsDb | undefined,
+  active: ReadonlySet<string> = new Set(),
+): string {
   const mine = devices.filter((d) => devbindGroupMatches(group, d.id));
   if (mine.length === 0) {
     const msg = `No '${group.title}' devices detected`;
     return `\n${msg}\n${'='.repeat(msg.length)}\n`;
   }
   const describe = (d: SysfsPciDevice): string => {
-    const name = db?.deviceName(d.id.vendorId, d.id.deviceId) ?? `Device ${hex(d.id.deviceId, 4)}`;
+    // lspci -mm names an unknown device "Device [id]", which the script prints as 'Device <id>'.
+    const name = db?.deviceName(d.id.vendorId, d.id.deviceId) ?? 'Device';
     return `${d.name} '${name} ${hex(d.id.deviceId, 4)}'`;
   };
   const unused = (d: SysfsPciDevice): string => `unused=${dpdkDrivers.filter((x) => x !== d.kernelDriver).join(',')}`;
-  const dpdk = mine.filter((d) => d.kernelDriver !== null && dpdkDrivers.includes(d.kernelDriver));
-  const kernel = mine.filter((d) => d.kernelDriver !== null && !dpdkDrivers.includes(d.kernelDriver));
+  // Bound to a DPDK-compatible driver is DPDK-compatible, whatever the drivers directory lists;
+  // only unused= depends on which drivers are there.
+  const isDpdk = (driver: string): boolean => (DEVBIND_DPDK_DRIVERS as readonly string[]).includes(driver);
+  const dpdk = mine.filter((d) => d.kernelDriver !== null && isDpdk(d.kernelDriver));
+  const kernel = mine.filter((d) => d.kernelDriver !== null && !isDpdk(d.kernelDriver));
+  // The script's Active field: "*Active*" on a network interface that carries a route, else empty,
+  // after one space in either case.
+  const marker = (d: SysfsPciDevice): string => (group.showInterfaces && d.interfaces.some((i) => active.has(i)) ? '*Active*' : '');
   const none = mine.filter((d) => d.kernelDriver === null);
   let out = '';
   if (dpdk.length > 0) {
@@ -79,7 +129,7 @@ export function formatGroupStatus(group: DevbindGroup, devices: readonly SysfsPc
       `${group.title} devices using kernel driver`,
       kernel.map((d) => {
         const ifText = group.showInterfaces ? `if=${d.interfaces.join(',')} ` : '';
-        return `${describe(d)} ${ifText}drv=${d.kernelDriver} ${unused(d)}`;
+        return `${describe(d)} ${ifText}drv=${d.kernelDriver} ${unused(d)} ${marker(d)}`;
       }),
     );
   }
@@ -92,11 +142,16 @@ function buildProgram(io: DevbindIo): Command {
     .description('Show PCI devices and the kernel drivers that hold them, as dpdk-devbind.py --status does.')
     .option('-s, --status', 'print all known network, baseband, crypto, dma, event, mempool, compress, misc and regex devices')
     .addOption(new Option('--status-dev <group>', 'print the status of one device group').choices(DEVBIND_GROUPS.map((g) => g.key)))
-    .option('--json', 'print every PCI device as one JSON array of {address, vendor, device, class, driver, numaNode, iommuGroup}')
+    .option(
+      '--json',
+      'print every PCI device as one JSON array of {address, vendor, device, class, driver, numaNode, iommuGroup}; ' +
+        'with --status-dev, the devices of that group',
+    )
     .option('--pci-ids <file>', `PCI ID database for names (default: ${PCI_IDS_PATHS.join(' or ')})`)
     .addHelpText(
       'after',
-      '\nDevices are read from $SYSFS_PCI_DEVICES, else /sys/bus/pci/devices.\n' +
+      '\nDevices are read from $SYSFS_PCI_DEVICES, else /sys/bus/pci/devices; routes (for *Active*) from\n' +
+        '$PROC_NET_ROUTE, else /proc/net/route.\n' +
         'Binding and unbinding devices (dpdk-devbind.py -b/--bind, -u/--unbind) are not implemented: out of scope for now.\n',
     )
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
@@ -118,10 +173,6 @@ export async function runDevbind(argv: readonly string[], io: DevbindIo): Promis
     io.stderr("error: no action given: use --status, --status-dev <group> or --json (see --help)\n");
     return 2;
   }
-  if (opts.json && (opts.status || opts.statusDev)) {
-    io.stderr('error: --json cannot be combined with --status or --status-dev\n');
-    return 2;
-  }
   const logger = new LogRegistry({ sink: (line) => io.stderr(`${line}\n`) }).register('bus.pci', { prefix: 'eal-devbind' });
   const sysfsDir = pciSysfsPath(io.env);
   let devices: SysfsPciDevice[];
@@ -131,13 +182,26 @@ export async function runDevbind(argv: readonly string[], io: DevbindIo): Promis
     io.stderr(`error: ${(err as Error).message}\n`);
     return 1;
   }
+  const groups = opts.statusDev ? DEVBIND_GROUPS.filter((g) => g.key === opts.statusDev) : DEVBIND_GROUPS;
   if (opts.json) {
-    io.stdout(`${JSON.stringify(devices.map(toJsonDevice), null, 2)}\n`);
+    // --json, --status --json: every device; --status-dev G --json: the devices of group G.
+    const shown = opts.statusDev ? devices.filter((d) => groups.some((g) => devbindGroupMatches(g, d.id))) : devices;
+    io.stdout(`${JSON.stringify(shown.map(toJsonDevice), null, 2)}\n`);
     return 0;
   }
-  const db = await loadPciIds(opts.pciIds !== undefined ? [opts.pciIds] : PCI_IDS_PATHS);
+  let db: PciIdsDb | undefined;
+  if (opts.pciIds !== undefined) {
+    try {
+      db = PciIdsDb.parse(await readFile(opts.pciIds, 'utf8'));
+    } catch (err) {
+      io.stderr(`error: cannot read the PCI ID database given with --pci-ids: ${(err as Error).message}\n`);
+      return 1;
+    }
+  } else {
+    db = await loadPciIds(PCI_IDS_PATHS);
+  }
   const dpdkDrivers = await loadedDpdkDrivers(sysfsDir);
-  const groups = opts.statusDev ? DEVBIND_GROUPS.filter((g) => g.key === opts.statusDev) : DEVBIND_GROUPS;
-  io.stdout(groups.map((g) => formatGroupStatus(g, devices, dpdkDrivers, db)).join(''));
+  const active = await routedInterfaces(io.env['PROC_NET_ROUTE'] || PROC_NET_ROUTE);
+  io.stdout(groups.map((g) => formatGroupStatus(g, devices, dpdkDrivers, db, active)).join(''));
   return 0;
 }

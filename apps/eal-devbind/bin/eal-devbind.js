@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 // Thin launcher: the CLI is compiled to dist/ by `pnpm run build`.
-import '../dist/cli/eal-devbind.js';
+import '../dist/eal-devbind.js';

@@ -2,11 +2,19 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MpChannel, type MpTrace } from '../eal_common_proc.js';
-import { createRuntimeDir, matchMpSocketFilter, mpSocketPath, runtimeDir } from '../eal_filesystem.js';
-import { PrimaryLock, primaryLockHolder } from '../eal_proc_type.js';
-import { RTE_MP_MAX_PARAM_LEN, type MpLayout } from '../rte_mp_msg.js';
-import { UnixTransport } from '../transport_unix.js';
+import {
+  MpChannel,
+  type MpLayout,
+  type MpTrace,
+  PrimaryLock,
+  RTE_MP_MAX_PARAM_LEN,
+  UnixTransport,
+  createRuntimeDir,
+  matchMpSocketFilter,
+  mpSocketPath,
+  primaryLockHolder,
+  runtimeDir,
+} from '@eal-ts/mp-channel';
 import { traceToJson, traceToText } from './format.js';
 
 /** What a command needs from the outside world, so tests can run it in-process too. */

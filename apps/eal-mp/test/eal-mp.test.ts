@@ -7,9 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MpChannel } from '../src/eal_common_proc.js';
-import { runtimeDir } from '../src/eal_filesystem.js';
-import { UnixTransport } from '../src/transport_unix.js';
+import { MpChannel, UnixTransport, runtimeDir } from '@eal-ts/mp-channel';
 
 const BIN = fileURLToPath(new URL('../bin/eal-mp.js', import.meta.url));
 const DEADLINE_MS = 20_000;

@@ -1,4 +1,4 @@
-import type { MpTrace } from '../eal_common_proc.js';
+import type { MpTrace } from '@eal-ts/mp-channel';
 
 /** The --json line: {"dir","type","name","param","fds","peer"}, param as hex of its len_param bytes. */
 export function traceToJson(trace: MpTrace): string {
