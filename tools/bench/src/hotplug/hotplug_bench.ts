@@ -1,0 +1,167 @@
+// `eal-bench hotplug`: eal-ts's apps/hotplug-mp against DPDK's own
+// examples/multi_process/hotplug_mp, through one harness, in one run. For each
+// N, both implementations run a primary and N secondaries at the same time;
+// each round types `attach net_null7` into one primary, then the other, then
+// `detach net_null7` into each (which goes first alternates), timing each
+// from the write to the arrival of the result line. Interleaving puts both
+// under the same load and the same bimodal wake-up cost of this VM.
+import { execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { dirname } from 'node:path';
+import { promisify } from 'node:util';
+import { Cluster, dpdk, ealTs, type Implementation } from './cluster.js';
+import { dpdkUnavailable, setUpDpdk, type DpdkSetup } from './dpdk_setup.js';
+import { hasTime, startupSample, type StartupSample, type Subject } from './startup.js';
+import { latencyChart } from './svg.js';
+
+const run = promisify(execFile);
+
+export interface HotplugOptions {
+  readonly workDir: string;
+  readonly ns: readonly number[];
+  readonly rounds: number;
+  readonly warmup: number;
+  readonly startupRounds: number;
+  readonly svgPath: string | null;
+  readonly jsonPath: string | null;
+  readonly device: string;
+}
+
+export interface OpStats {
+  readonly median: number;
+  readonly p90: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+export function opStats(samples: readonly number[]): OpStats {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (f: number): number => s[Math.min(s.length - 1, Math.floor(s.length * f))] ?? NaN;
+  return { median: at(0.5), p90: at(0.9), min: s[0] ?? NaN, max: s[s.length - 1] ?? NaN };
+}
+
+type Op = 'attach' | 'detach';
+type Impl = Implementation['name'];
+export type HotplugResults = Record<number, Partial<Record<Impl, Record<Op, number[]>>>>;
+
+const f2 = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : '—');
+const load = (): string => loadavg().map((v) => v.toFixed(2)).join(' ');
+
+async function measureAtN(impls: readonly Implementation[], n: number, o: HotplugOptions): Promise<Partial<Record<Impl, Record<Op, number[]>>>> {
+  const clusters: Cluster[] = [];
+  try {
+    for (const impl of impls) clusters.push(await Cluster.start(impl, n, o.workDir));
+    for (let i = 0; i < o.warmup; i++) {
+      for (const c of clusters) {
+        await c.op('attach', o.device);
+        await c.op('detach', o.device);
+      }
+    }
+    const out: Partial<Record<Impl, Record<Op, number[]>>> = {};
+    for (const c of clusters) out[c.impl.name] = { attach: [], detach: [] };
+    for (let r = 0; r < o.rounds; r++) {
+      const order = r % 2 === 0 ? clusters : [...clusters].reverse();
+      for (const op of ['attach', 'detach'] as const) {
+        for (const c of order) out[c.impl.name]![op].push(await c.op(op, o.device));
+      }
+    }
+    return out;
+  } finally {
+    await Promise.all(clusters.map((c) => c.stop().catch(() => c.kill())));
+  }
+}
+
+export async function runHotplugBench(o: HotplugOptions): Promise<void> {
+  const unavailable = await dpdkUnavailable();
+  let setup: DpdkSetup | null = null;
+  const say = (line: string): void => void process.stdout.write(line + '\n');
+  if (unavailable) say(`DPDK's hotplug_mp cannot run here (${unavailable}): measuring eal-ts alone.`);
+  try {
+    if (!unavailable) {
+      setup = await setUpDpdk(o.workDir);
+      for (const note of setup.notes) say(note);
+    }
+    const impls: Implementation[] = [...(setup ? [dpdk(setup.binary, setup.hugeDir)] : []), ealTs()];
+    const dpdkVersion = setup ? (await run('pkg-config', ['--modversion', 'libdpdk'])).stdout.trim() : null;
+    say(`load average before: ${load()}; node ${process.version}${dpdkVersion ? `; DPDK ${dpdkVersion}` : ''}; ${o.rounds} rounds (+${o.warmup} warm-up) per N`);
+
+    const results: HotplugResults = {};
+    for (const n of o.ns) {
+      results[n] = await measureAtN(impls, n, o);
+      const r = results[n]!;
+      say(`N=${n}: ` + impls.map((i) => `${i.name} attach ${f2(opStats(r[i.name]!.attach).median)} / detach ${f2(opStats(r[i.name]!.detach).median)} ms`).join(', ') + ` (load ${load()})`);
+    }
+
+    const useTime = await hasTime();
+    const subjects: Subject[] = [...impls, 'node -e 0'];
+    const startup = new Map<Subject, StartupSample[]>(subjects.map((s) => [s, []]));
+    for (let r = 0; r < o.startupRounds; r++) {
+      const order = r % 2 === 0 ? subjects : [...subjects].reverse();
+      for (const s of order) startup.get(s)!.push(await startupSample(s, o.workDir, useTime));
+    }
+
+    printTable(impls, results, o.ns, say);
+    say('');
+    say(`start-up of a primary to \`quit\` (median of ${o.startupRounds}, interleaved): wall = spawn to exit with \`quit\` already on stdin; peak RSS = ${useTime ? 'ru_maxrss of the whole run (/usr/bin/time -f %M)' : 'VmHWM at the ready prompt (/proc/<pid>/status)'}`);
+    say('| process | wall ms (median) | wall ms (min–max) | peak RSS MiB (median) |');
+    say('|---|---|---|---|');
+    for (const s of subjects) {
+      const samples = startup.get(s)!;
+      const w = opStats(samples.map((x) => x.wallMs));
+      const m = opStats(samples.map((x) => x.peakRssMiB));
+      say(`| ${typeof s === 'string' ? s : `${s.name} primary`} | ${w.median.toFixed(0)} | ${w.min.toFixed(0)}–${w.max.toFixed(0)} | ${m.median.toFixed(1)} |`);
+    }
+    if (setup) {
+      const d = opStats(startup.get(impls[0]!)!.map((x) => x.wallMs)).median;
+      const e = opStats(startup.get(impls[1]!)!.map((x) => x.wallMs)).median;
+      say(`start-up ratio eal-ts / DPDK: ${(e / d).toFixed(2)} (target <= 1.0)`);
+    }
+    say(`load average after: ${load()}`);
+
+    if (o.svgPath) {
+      const xs = o.ns;
+      const palette: Record<Impl, string> = { DPDK: '#1f77b4', 'eal-ts': '#d62728' };
+      const series = impls.flatMap((i) =>
+        (['attach', 'detach'] as const).map((op) => ({
+          label: `${i.name} ${op}`,
+          color: palette[i.name],
+          dashed: op === 'detach',
+          median: xs.map((n) => opStats(results[n]![i.name]![op]).median),
+          p90: xs.map((n) => opStats(results[n]![i.name]![op]).p90),
+        })),
+      );
+      const subtitle = `${new Date().toISOString().slice(0, 10)}, node ${process.version}${dpdkVersion ? `, DPDK ${dpdkVersion}` : ''}, ${o.rounds} rounds, load ${load()}`;
+      await mkdir(dirname(o.svgPath), { recursive: true });
+      await writeFile(o.svgPath, latencyChart('hotplug_mp: attach / detach net_null7 typed into the primary', subtitle, xs, series));
+      say(`plot written to ${o.svgPath}`);
+    }
+    if (o.jsonPath) await writeFile(o.jsonPath, JSON.stringify({ load: loadavg(), results, startup: [...startup].map(([s, v]) => [typeof s === 'string' ? s : s.name, v]) }, null, 1));
+  } finally {
+    await setup?.undo();
+  }
+}
+
+function printTable(impls: readonly Implementation[], results: HotplugResults, ns: readonly number[], say: (l: string) => void): void {
+  const both = impls.length === 2;
+  say('');
+  say('hotplug latency, ms from typing the command to the result line (median / p90); ratio = eal-ts / DPDK of the medians');
+  const head = both
+    ? '| N | DPDK attach | eal-ts attach | ratio | DPDK detach | eal-ts detach | ratio |'
+    : '| N | eal-ts attach | eal-ts detach |';
+  say(head);
+  say(head.replace(/[^|]+/g, '---'));
+  for (const n of ns) {
+    const r = results[n]!;
+    const cell = (i: Impl, op: Op): string => {
+      const s = opStats(r[i]![op]);
+      return `${f2(s.median)} / ${f2(s.p90)}`;
+    };
+    if (!both) {
+      say(`| ${n} | ${cell('eal-ts', 'attach')} | ${cell('eal-ts', 'detach')} |`);
+      continue;
+    }
+    const ratio = (op: Op): string => (opStats(r['eal-ts']![op]).median / opStats(r.DPDK![op]).median).toFixed(2) + '×';
+    say(`| ${n} | ${cell('DPDK', 'attach')} | ${cell('eal-ts', 'attach')} | ${ratio('attach')} | ${cell('DPDK', 'detach')} | ${cell('eal-ts', 'detach')} | ${ratio('detach')} |`);
+  }
+}
