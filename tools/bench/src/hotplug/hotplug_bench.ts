@@ -6,7 +6,7 @@
 // from the write to the arrival of the result line. Interleaving puts both
 // under the same load and the same bimodal wake-up cost of this VM.
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
@@ -43,12 +43,26 @@ export function opStats(samples: readonly number[]): OpStats {
 
 type Op = 'attach' | 'detach';
 type Impl = Implementation['name'];
-export type HotplugResults = Record<number, Partial<Record<Impl, Record<Op, number[]>>>>;
+interface ImplResult {
+  attach: number[];
+  detach: number[];
+  /** CPU time (user + system, all threads, from /proc/<pid>/stat) per attach+detach pair, ms: primary, and the mean of the secondaries. */
+  cpuPerPairMs: { primary: number; secondary: number };
+}
+export type HotplugResults = Record<number, Partial<Record<Impl, ImplResult>>>;
+
+let clockTicks = 100;
+/** utime + stime of a process (all its threads), in ms. */
+async function cpuMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
+}
 
 const f2 = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : '—');
 const load = (): string => loadavg().map((v) => v.toFixed(2)).join(' ');
 
-async function measureAtN(impls: readonly Implementation[], n: number, o: HotplugOptions): Promise<Partial<Record<Impl, Record<Op, number[]>>>> {
+async function measureAtN(impls: readonly Implementation[], n: number, o: HotplugOptions): Promise<Partial<Record<Impl, ImplResult>>> {
   const clusters: Cluster[] = [];
   try {
     for (const impl of impls) clusters.push(await Cluster.start(impl, n, o.workDir));
@@ -58,14 +72,21 @@ async function measureAtN(impls: readonly Implementation[], n: number, o: Hotplu
         await c.op('detach', o.device);
       }
     }
-    const out: Partial<Record<Impl, Record<Op, number[]>>> = {};
-    for (const c of clusters) out[c.impl.name] = { attach: [], detach: [] };
+    const out: Partial<Record<Impl, ImplResult>> = {};
+    for (const c of clusters) out[c.impl.name] = { attach: [], detach: [], cpuPerPairMs: { primary: NaN, secondary: NaN } };
+    const cpuBefore = await Promise.all(clusters.map((c) => Promise.all(c.pids.map(cpuMs))));
     for (let r = 0; r < o.rounds; r++) {
       const order = r % 2 === 0 ? clusters : [...clusters].reverse();
       for (const op of ['attach', 'detach'] as const) {
         for (const c of order) out[c.impl.name]![op].push(await c.op(op, o.device));
       }
     }
+    const cpuAfter = await Promise.all(clusters.map((c) => Promise.all(c.pids.map(cpuMs))));
+    clusters.forEach((c, k) => {
+      const used = cpuAfter[k]!.map((v, i) => (v - cpuBefore[k]![i]!) / o.rounds);
+      const secondaries = used.slice(1);
+      out[c.impl.name]!.cpuPerPairMs = { primary: used[0]!, secondary: secondaries.length ? secondaries.reduce((a, b) => a + b, 0) / secondaries.length : NaN };
+    });
     return out;
   } finally {
     await Promise.all(clusters.map((c) => c.stop().catch(() => c.kill())));
@@ -83,6 +104,7 @@ export async function runHotplugBench(o: HotplugOptions): Promise<void> {
       for (const note of setup.notes) say(note);
     }
     const impls: Implementation[] = [...(setup ? [dpdk(setup.binary, setup.hugeDir)] : []), ealTs()];
+    clockTicks = Number((await run('getconf', ['CLK_TCK'])).stdout.trim()) || 100;
     const dpdkVersion = setup ? (await run('pkg-config', ['--modversion', 'libdpdk'])).stdout.trim() : null;
     say(`load average before: ${load()}; node ${process.version}${dpdkVersion ? `; DPDK ${dpdkVersion}` : ''}; ${o.rounds} rounds (+${o.warmup} warm-up) per N`);
 
@@ -163,5 +185,12 @@ function printTable(impls: readonly Implementation[], results: HotplugResults, n
     }
     const ratio = (op: Op): string => (opStats(r['eal-ts']![op]).median / opStats(r.DPDK![op]).median).toFixed(2) + '×';
     say(`| ${n} | ${cell('DPDK', 'attach')} | ${cell('eal-ts', 'attach')} | ${ratio('attach')} | ${cell('DPDK', 'detach')} | ${cell('eal-ts', 'detach')} | ${ratio('detach')} |`);
+  }
+  say('');
+  say(`CPU time per attach+detach pair, ms (user+system of all threads, /proc/<pid>/stat over the measured rounds; ${clockTicks} Hz ticks, so read small values as rough): primary / each secondary (mean)`);
+  say(`| N | ${impls.map((i) => i.name).join(' | ')} |`);
+  say(`|---|${impls.map(() => '---|').join('')}`);
+  for (const n of ns) {
+    say(`| ${n} | ${impls.map((i) => { const c = results[n]![i.name]!.cpuPerPairMs; return `${f2(c.primary)} / ${f2(c.secondary)}`; }).join(' | ')} |`);
   }
 }
