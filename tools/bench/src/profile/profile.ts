@@ -54,7 +54,7 @@ async function snapshot(dir: string, pids: readonly number[], expected: number):
   for (const pid of pids) process.kill(pid, 'SIGUSR2');
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const lines = await Promise.all(pids.map((pid) => readFile(join(dir, `${pid}.jsonl`), 'utf8').then((t) => t.trimEnd().split('\n'), () => [] as string[])));
+    const lines = await Promise.all(pids.map((pid) => readFile(join(dir, `${pid}.jsonl`), 'utf8').then((t) => t.split('\n').slice(0, -1), () => [] as string[])));
     if (lines.every((l) => l.length >= expected)) return lines.map((l) => JSON.parse(l[expected - 1]!) as Counts);
     if (Date.now() > deadline) throw new Error(`hop counters did not answer SIGUSR2 #${expected} within 10 s`);
     await sleep(2);
