@@ -16,6 +16,6 @@ export async function openCPingPong(workDir: string): Promise<RoundSession> {
       const { stdout } = await run(binary, [workDir, String(warmup), String(iterations)]);
       return JSON.parse(stdout) as Summary;
     },
-    close: async () => undefined,
+    close: () => Promise.resolve(),
   };
 }

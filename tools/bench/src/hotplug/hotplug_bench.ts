@@ -110,8 +110,8 @@ export async function runHotplugBench(o: HotplugOptions): Promise<void> {
 
     const results: HotplugResults = {};
     for (const n of o.ns) {
-      results[n] = await measureAtN(impls, n, o);
-      const r = results[n]!;
+      const r = await measureAtN(impls, n, o);
+      results[n] = r;
       say(`N=${n}: ` + impls.map((i) => `${i.name} attach ${f2(opStats(r[i.name]!.attach).median)} / detach ${f2(opStats(r[i.name]!.detach).median)} ms`).join(', ') + ` (load ${load()})`);
     }
 

@@ -32,7 +32,7 @@ interface Launch {
 }
 
 async function launch(subject: Subject, workDir: string): Promise<Launch> {
-  if (subject === 'node -e 0') return { command: process.execPath, args: ['-e', '0'], env: process.env, cleanup: async () => undefined };
+  if (subject === 'node -e 0') return { command: process.execPath, args: ['-e', '0'], env: process.env, cleanup: () => Promise.resolve() };
   const runtimeDir = await mkdtemp(join(workDir, 'rt-'));
   const prefix = `ealbench${randomBytes(4).toString('hex')}`;
   return {

@@ -60,7 +60,10 @@ export function latencyChart(title: string, subtitle: string, xs: readonly numbe
       if (run.length > 1) out.push(`<polyline points="${run.join(' ')}" fill="none" stroke="${s.color}" stroke-width="2"${dash}/>`);
       run = [];
     };
-    for (const p of pts) (p ? run.push(p) : flush());
+    for (const p of pts) {
+      if (p) run.push(p);
+      else flush();
+    }
     flush();
     s.median.forEach((v, i) => {
       if (!Number.isFinite(v)) return;

@@ -65,8 +65,8 @@ createHook({
 }).enable();
 
 const proto = UnixDgramSocket.prototype as unknown as {
-  emit(event: string | symbol, ...args: unknown[]): boolean;
-  send(...args: unknown[]): unknown;
+  emit: (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
+  send: (this: unknown, ...args: unknown[]) => unknown;
 };
 const emit = proto.emit;
 proto.emit = function (this: unknown, event: string | symbol, ...args: unknown[]): boolean {
