@@ -8,13 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { EAL_TS_APP } from './hotplug/cluster.js';
 import { runHotplugBench } from './hotplug/hotplug_bench.js';
 import { runProfile } from './profile/profile.js';
 import { runRoundTripBench } from './roundtrip_bench.js';
 
 const USAGE = `usage: eal-bench [roundtrip] [--rounds R] [-n ITERATIONS] [--warmup N]
        eal-bench hotplug [--rounds R] [--warmup N] [--ns 0,1,2,4,8,16] [--startup-rounds R] [--svg PATH|--no-svg] [--json PATH]
-       eal-bench profile [--n-secondaries N] [--ops K] [--out DIR]
+                         [--compare LABEL=PATH/apps/hotplug-mp/bin/hotplug-mp.js ...]
+       eal-bench profile [--n-secondaries N] [--ops K] [--out DIR] [--app PATH/apps/hotplug-mp/bin/hotplug-mp.js]
 `;
 
 const { values, positionals } = parseArgs({
@@ -29,9 +31,11 @@ const { values, positionals } = parseArgs({
     svg: { type: 'string' },
     'no-svg': { type: 'boolean', default: false },
     json: { type: 'string' },
+    compare: { type: 'string', multiple: true, default: [] },
     'n-secondaries': { type: 'string', default: '1' },
     ops: { type: 'string', default: '100' },
     out: { type: 'string' },
+    app: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -74,6 +78,14 @@ try {
       svgPath: values['no-svg'] ? null : (values.svg ?? join(repoRoot, 'docs', 'bench-hotplug.svg')),
       jsonPath: values.json ?? null,
       device: 'net_null7',
+      compare: values.compare.map((c) => {
+        const eq = c.indexOf('=');
+        if (eq <= 0 || eq === c.length - 1) {
+          process.stderr.write(`eal-bench: --compare takes LABEL=PATH (the other checkout's apps/hotplug-mp/bin/hotplug-mp.js), got ${c}\n`);
+          process.exit(2);
+        }
+        return { label: c.slice(0, eq), app: c.slice(eq + 1) };
+      }),
     });
   } else {
     await runProfile({
@@ -81,6 +93,7 @@ try {
       secondaries: int('n-secondaries', values['n-secondaries'], 1, 0),
       ops: int('ops', values.ops, 100, 1),
       outDir: values.out ?? null,
+      app: values.app ?? EAL_TS_APP,
     });
   }
 } finally {

@@ -9,7 +9,8 @@ import { removeHugepageFiles } from './dpdk_setup.js';
 
 /** How to start one implementation's process; both get the same EAL arguments. */
 export interface Implementation {
-  readonly name: 'DPDK' | 'eal-ts';
+  /** `DPDK`, `eal-ts`, or the label of another eal-ts checkout compared in the same run. */
+  readonly name: string;
   readonly command: string;
   /** Arguments before the EAL arguments (node flags and the script, for eal-ts). */
   readonly leadingArgs: readonly string[];
@@ -20,8 +21,8 @@ export interface Implementation {
 
 export const EAL_TS_APP = fileURLToPath(new URL('../../../../apps/hotplug-mp/bin/hotplug-mp.js', import.meta.url));
 
-export function ealTs(nodeFlags: readonly string[] = [], env: NodeJS.ProcessEnv = {}): Implementation {
-  return { name: 'eal-ts', command: process.execPath, leadingArgs: [...nodeFlags, EAL_TS_APP], env, hugeDir: null };
+export function ealTs(nodeFlags: readonly string[] = [], env: NodeJS.ProcessEnv = {}, app = EAL_TS_APP, name = 'eal-ts'): Implementation {
+  return { name, command: process.execPath, leadingArgs: [...nodeFlags, app], env, hugeDir: null };
 }
 
 export function dpdk(binary: string, hugeDir: string): Implementation {

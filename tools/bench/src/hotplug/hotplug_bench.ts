@@ -26,6 +26,8 @@ export interface HotplugOptions {
   readonly svgPath: string | null;
   readonly jsonPath: string | null;
   readonly device: string;
+  /** Further eal-ts checkouts to run in the same rounds: label → path of their apps/hotplug-mp/bin/hotplug-mp.js. */
+  readonly compare: readonly { label: string; app: string }[];
 }
 
 export interface OpStats {
@@ -41,8 +43,7 @@ export function opStats(samples: readonly number[]): OpStats {
   return { median: at(0.5), p90: at(0.9), min: s[0] ?? NaN, max: s[s.length - 1] ?? NaN };
 }
 
-type Op = 'attach' | 'detach';
-type Impl = Implementation['name'];
+type Impl = string;
 interface ImplResult {
   attach: number[];
   detach: number[];
@@ -103,7 +104,11 @@ export async function runHotplugBench(o: HotplugOptions): Promise<void> {
       setup = await setUpDpdk(o.workDir);
       for (const note of setup.notes) say(note);
     }
-    const impls: Implementation[] = [...(setup ? [dpdk(setup.binary, setup.hugeDir)] : []), ealTs()];
+    const impls: Implementation[] = [
+      ...(setup ? [dpdk(setup.binary, setup.hugeDir)] : []),
+      ealTs(),
+      ...o.compare.map((c) => ealTs([], {}, c.app, c.label)),
+    ];
     clockTicks = Number((await run('getconf', ['CLK_TCK'])).stdout.trim()) || 100;
     const dpdkVersion = setup ? (await run('pkg-config', ['--modversion', 'libdpdk'])).stdout.trim() : null;
     say(`load average before: ${load()}; node ${process.version}${dpdkVersion ? `; DPDK ${dpdkVersion}` : ''}; ${o.rounds} rounds (+${o.warmup} warm-up) per N`);
@@ -136,18 +141,20 @@ export async function runHotplugBench(o: HotplugOptions): Promise<void> {
     }
     if (setup) {
       const d = opStats(startup.get(impls[0]!)!.map((x) => x.wallMs)).median;
-      const e = opStats(startup.get(impls[1]!)!.map((x) => x.wallMs)).median;
-      say(`start-up ratio eal-ts / DPDK: ${(e / d).toFixed(2)} (target <= 1.0)`);
+      for (const i of impls.slice(1)) {
+        const e = opStats(startup.get(i)!.map((x) => x.wallMs)).median;
+        say(`start-up ratio ${i.name} / DPDK: ${(e / d).toFixed(2)} (target <= 1.0)`);
+      }
     }
     say(`load average after: ${load()}`);
 
     if (o.svgPath) {
       const xs = o.ns;
-      const palette: Record<Impl, string> = { DPDK: '#1f77b4', 'eal-ts': '#d62728' };
+      const palette = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e'];
       const series = impls.flatMap((i) =>
         (['attach', 'detach'] as const).map((op) => ({
           label: `${i.name} ${op}`,
-          color: palette[i.name],
+          color: palette[(impls.indexOf(i) + (setup ? 0 : 1)) % palette.length]!,
           dashed: op === 'detach',
           median: xs.map((n) => opStats(results[n]![i.name]![op]).median),
           p90: xs.map((n) => opStats(results[n]![i.name]![op]).p90),
@@ -165,32 +172,34 @@ export async function runHotplugBench(o: HotplugOptions): Promise<void> {
 }
 
 function printTable(impls: readonly Implementation[], results: HotplugResults, ns: readonly number[], say: (l: string) => void): void {
-  const both = impls.length === 2;
+  const base = impls[0]!.name === 'DPDK' ? impls[0]! : null;
+  const others = base ? impls.slice(1) : impls;
   say('');
-  say('hotplug latency, ms from typing the command to the result line (median / p90); ratio = eal-ts / DPDK of the medians');
-  const head = both
-    ? '| N | DPDK attach | eal-ts attach | ratio | DPDK detach | eal-ts detach | ratio |'
-    : '| N | eal-ts attach | eal-ts detach |';
-  say(head);
-  say(head.replace(/[^|]+/g, '---'));
-  for (const n of ns) {
-    const r = results[n]!;
-    const cell = (i: Impl, op: Op): string => {
-      const s = opStats(r[i]![op]);
-      return `${f2(s.median)} / ${f2(s.p90)}`;
-    };
-    if (!both) {
-      say(`| ${n} | ${cell('eal-ts', 'attach')} | ${cell('eal-ts', 'detach')} |`);
-      continue;
+  say(`hotplug latency, ms from typing the command to the result line (median / p90)${base ? '; ratio = eal-ts / DPDK of the medians' : ''}`);
+  for (const op of ['attach', 'detach'] as const) {
+    const cols = [...(base ? [`DPDK ${op}`] : []), ...others.flatMap((i) => [`${i.name} ${op}`, ...(base ? ['ratio'] : [])])];
+    say(`| N | ${cols.join(' | ')} |`);
+    say(`|---|${cols.map(() => '---|').join('')}`);
+    for (const n of ns) {
+      const r = results[n]!;
+      const cell = (i: Impl): string => {
+        const st = opStats(r[i]![op]);
+        return `${f2(st.median)} / ${f2(st.p90)}`;
+      };
+      const ratio = (i: Impl): string => (opStats(r[i]![op]).median / opStats(r.DPDK![op]).median).toFixed(2) + '×';
+      const cells = [...(base ? [cell('DPDK')] : []), ...others.flatMap((i) => [cell(i.name), ...(base ? [ratio(i.name)] : [])])];
+      say(`| ${n} | ${cells.join(' | ')} |`);
     }
-    const ratio = (op: Op): string => (opStats(r['eal-ts']![op]).median / opStats(r.DPDK![op]).median).toFixed(2) + '×';
-    say(`| ${n} | ${cell('DPDK', 'attach')} | ${cell('eal-ts', 'attach')} | ${ratio('attach')} | ${cell('DPDK', 'detach')} | ${cell('eal-ts', 'detach')} | ${ratio('detach')} |`);
+    say('');
   }
-  say('');
   say(`CPU time per attach+detach pair, ms (user+system of all threads, /proc/<pid>/stat over the measured rounds; ${clockTicks} Hz ticks, so read small values as rough): primary / each secondary (mean)`);
   say(`| N | ${impls.map((i) => i.name).join(' | ')} |`);
   say(`|---|${impls.map(() => '---|').join('')}`);
   for (const n of ns) {
-    say(`| ${n} | ${impls.map((i) => { const c = results[n]![i.name]!.cpuPerPairMs; return `${f2(c.primary)} / ${f2(c.secondary)}`; }).join(' | ')} |`);
+    const cells = impls.map((i) => {
+      const c = results[n]![i.name]!.cpuPerPairMs;
+      return `${f2(c.primary)} / ${f2(c.secondary)}`;
+    });
+    say(`| ${n} | ${cells.join(' | ')} |`);
   }
 }

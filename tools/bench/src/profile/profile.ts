@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Cluster, EAL_TS_APP, ealArgs, ealTs } from '../hotplug/cluster.js';
+import { Cluster, ealArgs, ealTs } from '../hotplug/cluster.js';
 import { selfTime } from './cpuprofile.js';
 
 const run = promisify(execFile);
@@ -26,6 +26,8 @@ export interface ProfileOptions {
   readonly secondaries: number;
   readonly ops: number;
   readonly outDir: string | null;
+  /** The app to profile: this checkout's apps/hotplug-mp/bin/hotplug-mp.js, or another's. */
+  readonly app: string;
 }
 
 const DEVICE = 'net_null7';
@@ -64,7 +66,7 @@ async function snapshot(dir: string, pids: readonly number[], expected: number):
 async function countHops(o: ProfileOptions): Promise<void> {
   const dir = await mkdtemp(join(o.workDir, 'hops-'));
   const counter = pathToFileURL(fileURLToPath(new URL('./hop_counter.js', import.meta.url))).href;
-  const cluster = await Cluster.start(ealTs(['--import', counter], { EAL_BENCH_HOPS_DIR: dir }), o.secondaries, o.workDir);
+  const cluster = await Cluster.start(ealTs(['--import', counter], { EAL_BENCH_HOPS_DIR: dir }, o.app), o.secondaries, o.workDir);
   // per role (primary / secondary), per phase: summed deltas
   const sums: Record<'primary' | 'secondary', Record<Phase, Counts & { n: number }>> = {} as never;
   for (const role of ['primary', 'secondary'] as const) {
@@ -142,7 +144,7 @@ async function countHops(o: ProfileOptions): Promise<void> {
 async function cpuProfile(o: ProfileOptions): Promise<void> {
   const dir = o.outDir ?? (await mkdtemp(join(o.workDir, 'cpuprof-')));
   await mkdir(dir, { recursive: true });
-  const cluster = await Cluster.start(ealTs(['--cpu-prof', '--cpu-prof-dir', dir]), o.secondaries, o.workDir);
+  const cluster = await Cluster.start(ealTs(['--cpu-prof', '--cpu-prof-dir', dir], {}, o.app), o.secondaries, o.workDir);
   let from = 0;
   let to = 0;
   const pids = cluster.pids;
@@ -185,7 +187,7 @@ async function startup(o: ProfileOptions): Promise<void> {
   const runtimeDir = await mkdtemp(join(o.workDir, 'rt-'));
   // `quit` waits on stdin; NODE_DEBUG=esm names every module as it is translated.
   const stderr = await new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, [EAL_TS_APP, ...ealArgs(ealTs(), 'ealbenchmods', true)], {
+    const child = spawn(process.execPath, [o.app, ...ealArgs(ealTs(), 'ealbenchmods', true)], {
       env: { ...process.env, NODE_DEBUG: 'esm', RUNTIME_DIRECTORY: runtimeDir },
       stdio: ['pipe', 'ignore', 'pipe'],
     });
@@ -229,7 +231,7 @@ async function startup(o: ProfileOptions): Promise<void> {
 }
 
 export async function runProfile(o: ProfileOptions): Promise<void> {
-  say(`# eal-bench profile (node ${process.version})`);
+  say(`# eal-bench profile of ${o.app} (node ${process.version})`);
   await countHops(o);
   await cpuProfile(o);
   await startup(o);
