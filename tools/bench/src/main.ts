@@ -14,7 +14,7 @@ import { runProfile } from './profile/profile.js';
 import { runRoundTripBench } from './roundtrip_bench.js';
 
 const USAGE = `usage: eal-bench [roundtrip] [--rounds R] [-n ITERATIONS] [--warmup N]
-       eal-bench hotplug [--rounds R] [--warmup N] [--ns 0,1,2,4,8,16] [--startup-rounds R] [--svg PATH|--no-svg] [--json PATH]
+       eal-bench hotplug [--rounds R] [--warmup N] [--ns 0,1,2,4,8,16] [--startup-rounds R] [--svg PATH|--no-svg] [--json PATH] [--no-dpdk]
                          [--compare LABEL=PATH/apps/hotplug-mp/bin/hotplug-mp.js ...]
        eal-bench profile [--n-secondaries N] [--ops K] [--out DIR] [--app PATH/apps/hotplug-mp/bin/hotplug-mp.js]
 `;
@@ -30,6 +30,7 @@ const { values, positionals } = parseArgs({
     'startup-rounds': { type: 'string', default: '10' },
     svg: { type: 'string' },
     'no-svg': { type: 'boolean', default: false },
+    'no-dpdk': { type: 'boolean', default: false },
     json: { type: 'string' },
     compare: { type: 'string', multiple: true, default: [] },
     'n-secondaries': { type: 'string', default: '1' },
@@ -78,6 +79,7 @@ try {
       svgPath: values['no-svg'] ? null : (values.svg ?? join(repoRoot, 'docs', 'bench-hotplug.svg')),
       jsonPath: values.json ?? null,
       device: 'net_null7',
+      noDpdk: values['no-dpdk'],
       compare: values.compare.map((c) => {
         const eq = c.indexOf('=');
         if (eq <= 0 || eq === c.length - 1) {

@@ -26,6 +26,8 @@ export interface HotplugOptions {
   readonly svgPath: string | null;
   readonly jsonPath: string | null;
   readonly device: string;
+  /** Measure eal-ts alone even where DPDK's example could be built. */
+  readonly noDpdk: boolean;
   /** Further eal-ts checkouts to run in the same rounds: label → path of their apps/hotplug-mp/bin/hotplug-mp.js. */
   readonly compare: readonly { label: string; app: string }[];
 }
@@ -95,10 +97,10 @@ async function measureAtN(impls: readonly Implementation[], n: number, o: Hotplu
 }
 
 export async function runHotplugBench(o: HotplugOptions): Promise<void> {
-  const unavailable = await dpdkUnavailable();
+  const unavailable = o.noDpdk ? 'asked not to, with --no-dpdk' : await dpdkUnavailable();
   let setup: DpdkSetup | null = null;
   const say = (line: string): void => void process.stdout.write(line + '\n');
-  if (unavailable) say(`DPDK's hotplug_mp cannot run here (${unavailable}): measuring eal-ts alone.`);
+  if (unavailable) say(`DPDK's hotplug_mp is not measured (${unavailable}): eal-ts alone.`);
   try {
     if (!unavailable) {
       setup = await setUpDpdk(o.workDir);
