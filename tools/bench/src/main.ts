@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { EAL_TS_APP } from './hotplug/cluster.js';
 import { runHotplugBench } from './hotplug/hotplug_bench.js';
 import { runProfile } from './profile/profile.js';
+import { runInterruptSteps } from './cleanup.js';
 import { runRoundTripBench } from './roundtrip_bench.js';
 
 const USAGE = `usage: eal-bench [roundtrip] [--rounds R] [-n ITERATIONS] [--warmup N]
@@ -60,6 +61,15 @@ if (!['roundtrip', 'hotplug', 'profile'].includes(mode) || positionals.length > 
 
 const workDir = await mkdtemp(join(tmpdir(), 'eal-bench-'));
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const state: { interrupted: Promise<void> | null } = { interrupted: null };
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`eal-bench: ${signal}: stopping what it started\n`);
+    state.interrupted = runInterruptSteps()
+      .then(() => rm(workDir, { recursive: true, force: true }))
+      .finally(() => process.exit(130));
+  });
+}
 try {
   if (mode === 'roundtrip') {
     await runRoundTripBench({
@@ -98,6 +108,10 @@ try {
       app: values.app ?? EAL_TS_APP,
     });
   }
+} catch (error) {
+  // An interrupt makes the operation in flight fail (its process was killed): let the undo finish and exit.
+  if (state.interrupted) await state.interrupted;
+  throw error;
 } finally {
   await rm(workDir, { recursive: true, force: true });
 }

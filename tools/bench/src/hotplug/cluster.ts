@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppProcess } from './proc.js';
 import { removeHugepageFiles } from './dpdk_setup.js';
+import { onInterrupt } from '../cleanup.js';
 
 /** How to start one implementation's process; both get the same EAL arguments. */
 export interface Implementation {
@@ -51,12 +52,22 @@ export function ealArgs(impl: Implementation, prefix: string, primary: boolean):
 
 export class Cluster {
   readonly secondaries: AppProcess[] = [];
+  private readonly unregister: () => void;
   private constructor(
     readonly impl: Implementation,
     readonly runtimeDir: string,
     readonly prefix: string,
     readonly primary: AppProcess,
-  ) {}
+  ) {
+    // On an interrupt (newest step first) this runs after the secondaries are killed and before the
+    // primary is; removing files a live process maps is harmless (the hugepages go when it dies).
+    this.unregister = onInterrupt(() => this.removeFiles());
+  }
+
+  private async removeFiles(): Promise<void> {
+    await rm(this.runtimeDir, { recursive: true, force: true });
+    if (this.impl.hugeDir) await removeHugepageFiles(this.impl.hugeDir, this.prefix);
+  }
 
   static async start(impl: Implementation, secondaries: number, workDir: string): Promise<Cluster> {
     const runtimeDir = await mkdtemp(join(workDir, 'rt-'));
@@ -99,8 +110,8 @@ export class Cluster {
   async stop(): Promise<void> {
     await Promise.all(this.secondaries.map((s) => s.stop()));
     await this.primary.stop();
-    await rm(this.runtimeDir, { recursive: true, force: true });
-    if (this.impl.hugeDir) await removeHugepageFiles(this.impl.hugeDir, this.prefix);
+    this.unregister();
+    await this.removeFiles();
   }
 
   /** Last resort on an error path: SIGKILL every process by pid. */

@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { access, cp, mkdtemp, readFile, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { onInterrupt } from '../cleanup.js';
 
 const run = promisify(execFile);
 
@@ -62,8 +63,10 @@ export async function setUpDpdk(workDir: string): Promise<DpdkSetup> {
   const notes: string[] = [];
   const undoSteps: (() => Promise<void>)[] = [];
   const undo = async (): Promise<void> => {
-    for (const step of undoSteps.reverse()) await step().catch(() => undefined);
+    unregister();
+    for (const step of undoSteps.splice(0).reverse()) await step().catch(() => undefined);
   };
+  const unregister = onInterrupt(undo);
   try {
     const buildDir = await mkdtemp(join(workDir, 'hotplug_mp-'));
     undoSteps.push(() => rm(buildDir, { recursive: true, force: true }));

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
+import { onInterrupt } from '../cleanup.js';
 
 /** One process of a hotplug_mp-style app, driven through its stdin, with its stdout kept for matching. */
 export class AppProcess {
@@ -16,7 +17,16 @@ export class AppProcess {
     env: NodeJS.ProcessEnv,
   ) {
     this.child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+    const unregister = onInterrupt(async () => {
+      this.kill();
+      await this.exited;
+    });
+    this.exited = new Promise((resolve) =>
+      this.child.once('exit', (code) => {
+        unregister();
+        resolve(code);
+      }),
+    );
     this.child.once('error', () => undefined); // surfaces as the exit above, or as a wait timing out
     this.child.stdin.on('error', () => undefined); // EPIPE once the process has exited
     this.child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
