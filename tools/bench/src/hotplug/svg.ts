@@ -50,7 +50,7 @@ export function latencyChart(title: string, subtitle: string, xs: readonly numbe
   });
   out.push(`<line x1="${M.left}" x2="${M.left + pw}" y1="${M.top + ph}" y2="${M.top + ph}" stroke="#333"/>`);
   out.push(`<line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${M.top + ph}" stroke="#333"/>`);
-  out.push(`<text x="${M.left + pw / 2}" y="${H - 14}" text-anchor="middle">secondaries (N)</text>`);
+  out.push(`<text x="${M.left + pw / 2}" y="${H - 14}" text-anchor="middle">secondaries N (evenly spaced: a doubling scale)</text>`);
   out.push(`<text transform="translate(16 ${M.top + ph / 2}) rotate(-90)" text-anchor="middle">ms (median; bar to p90)</text>`);
   series.forEach((s, k) => {
     const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
