@@ -163,7 +163,7 @@ async function cpuProfile(o: ProfileOptions): Promise<void> {
     await cluster.stop();
   }
   const files = await readdir(dir);
-  say(`\n## CPU profile of ${o.ops} attach+detach pairs (eal-ts, N=${o.secondaries}; window ${((to - from) / 1000).toFixed(0)} ms; ${(to - from) / 1000 / o.ops / 2 < 1 ? '' : ''}self time in the window)`);
+  say(`\n## CPU profile of ${o.ops} attach+detach pairs (eal-ts, N=${o.secondaries}; window ${((to - from) / 1000).toFixed(0)} ms; self time in the window)`);
   for (const [idx, pid] of pids.entries()) {
     const file = files.find((f) => f.includes(`.${pid}.`));
     if (!file) {
