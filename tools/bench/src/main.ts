@@ -1,52 +1,117 @@
 #!/usr/bin/env node
-// eal-bench: eal-ts's mp request/reply round trip against a C ping-pong of the
-// same 332-byte datagrams, both measured in this run on this machine. The
-// target is a ratio (eal-ts / C) at or under 3.
+// eal-bench: eal-ts against references measured in the same run on this machine.
+//   eal-bench [roundtrip]  the mp request/reply round trip against a C ping-pong (target: ratio <= 3)
+//   eal-bench hotplug      apps/hotplug-mp against DPDK's own hotplug_mp at N secondaries
+//   eal-bench profile      where one hotplug operation of eal-ts goes (CPU profiles, event-loop hops)
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { measureCPingPong } from './c_pingpong.js';
-import { measureMpRoundTrip } from './mp_roundtrip.js';
-import { measureSysPingPong } from './sys_pingpong.js';
+import { EAL_TS_APP } from './hotplug/cluster.js';
+import { runHotplugBench } from './hotplug/hotplug_bench.js';
+import { runProfile } from './profile/profile.js';
+import { runInterruptSteps } from './cleanup.js';
+import { runRoundTripBench } from './roundtrip_bench.js';
 
-const TARGET_RATIO = 3;
+const USAGE = `usage: eal-bench [roundtrip] [--rounds R] [-n ITERATIONS] [--warmup N]
+       eal-bench hotplug [--rounds R] [--warmup N] [--ns 0,1,2,4,8,16] [--startup-rounds R] [--svg PATH|--no-svg] [--json PATH] [--no-dpdk]
+                         [--compare LABEL=PATH/apps/hotplug-mp/bin/hotplug-mp.js ...]
+       eal-bench profile [--n-secondaries N] [--ops K] [--out DIR] [--app PATH/apps/hotplug-mp/bin/hotplug-mp.js]
+`;
 
-const { values } = parseArgs({
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
   options: {
-    iterations: { type: 'string', short: 'n', default: '20000' },
-    warmup: { type: 'string', default: '2000' },
+    hotplug: { type: 'boolean', default: false },
+    rounds: { type: 'string' },
+    iterations: { type: 'string', short: 'n' },
+    warmup: { type: 'string' },
+    ns: { type: 'string', default: '0,1,2,4,8,16' },
+    'startup-rounds': { type: 'string', default: '10' },
+    svg: { type: 'string' },
+    'no-svg': { type: 'boolean', default: false },
+    'no-dpdk': { type: 'boolean', default: false },
+    json: { type: 'string' },
+    compare: { type: 'string', multiple: true, default: [] },
+    'n-secondaries': { type: 'string', default: '1' },
+    ops: { type: 'string', default: '100' },
+    out: { type: 'string' },
+    app: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (values.help) {
-  process.stdout.write('usage: eal-bench [-n ITERATIONS] [--warmup N]\n');
+  process.stdout.write(USAGE);
   process.exit(0);
 }
-const iterations = Number(values.iterations);
-const warmup = Number(values.warmup);
-if (!Number.isInteger(iterations) || iterations < 100 || !Number.isInteger(warmup) || warmup < 0) {
-  process.stderr.write('eal-bench: --iterations must be an integer >= 100 and --warmup an integer >= 0\n');
+const mode = values.hotplug ? 'hotplug' : (positionals[0] ?? 'roundtrip');
+function int(name: string, text: string | undefined, fallback: number, min: number): number {
+  const v = text === undefined ? fallback : Number(text);
+  if (!Number.isInteger(v) || v < min) {
+    process.stderr.write(`eal-bench: --${name} must be an integer >= ${min} (got ${text})\n${USAGE}`);
+    process.exit(2);
+  }
+  return v;
+}
+if (!['roundtrip', 'hotplug', 'profile'].includes(mode) || positionals.length > 1) {
+  process.stderr.write(`eal-bench: unknown mode ${positionals.join(' ')}; modes: roundtrip (default), hotplug, profile\n${USAGE}`);
   process.exit(2);
 }
 
 const workDir = await mkdtemp(join(tmpdir(), 'eal-bench-'));
-try {
-  const c = await measureCPingPong(workDir, warmup, iterations);
-  const floor = await measureSysPingPong(workDir, warmup, iterations);
-  const ts = await measureMpRoundTrip(join(workDir, 'rt'), warmup, iterations);
-  const ratio = ts.medianUs / c.medianUs;
-  console.table({
-    'C ping-pong (332 B, AF_UNIX)': c,
-    'Node floor: @eal-ts/sys ping-pong': floor,
-    'eal-ts mp request/reply': ts,
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const state: { interrupted: Promise<void> | null } = { interrupted: null };
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`eal-bench: ${signal}: stopping what it started\n`);
+    state.interrupted = runInterruptSteps()
+      .then(() => rm(workDir, { recursive: true, force: true }))
+      .finally(() => process.exit(130));
   });
-  process.stdout.write(
-    [
-      `median round trip: eal-ts ${ts.medianUs.toFixed(1)} us, C ${c.medianUs.toFixed(1)} us, ratio ${ratio.toFixed(2)} (target <= ${TARGET_RATIO}): ${ratio <= TARGET_RATIO ? 'met' : 'NOT met'}`,
-      `where it goes: Node and libuv over C ${(floor.medianUs / c.medianUs).toFixed(2)}x, the mp channel over raw sockets ${(ts.medianUs / floor.medianUs).toFixed(2)}x`,
-    ].join('\n') + '\n',
-  );
+}
+try {
+  if (mode === 'roundtrip') {
+    await runRoundTripBench({
+      workDir,
+      rounds: int('rounds', values.rounds, 15, 1),
+      iterations: int('iterations', values.iterations, 2000, 100),
+      warmup: int('warmup', values.warmup, 200, 0),
+    });
+  } else if (mode === 'hotplug') {
+    const ns = values.ns.split(',').map((t) => int('ns', t, 0, 0));
+    await runHotplugBench({
+      workDir,
+      ns,
+      rounds: int('rounds', values.rounds, 40, 1),
+      warmup: int('warmup', values.warmup, 5, 0),
+      startupRounds: int('startup-rounds', values['startup-rounds'], 10, 1),
+      svgPath: values['no-svg'] ? null : (values.svg ?? join(repoRoot, 'docs', 'bench-hotplug.svg')),
+      jsonPath: values.json ?? null,
+      device: 'net_null7',
+      noDpdk: values['no-dpdk'],
+      compare: values.compare.map((c) => {
+        const eq = c.indexOf('=');
+        if (eq <= 0 || eq === c.length - 1) {
+          process.stderr.write(`eal-bench: --compare takes LABEL=PATH (the other checkout's apps/hotplug-mp/bin/hotplug-mp.js), got ${c}\n`);
+          process.exit(2);
+        }
+        return { label: c.slice(0, eq), app: c.slice(eq + 1) };
+      }),
+    });
+  } else {
+    await runProfile({
+      workDir,
+      secondaries: int('n-secondaries', values['n-secondaries'], 1, 0),
+      ops: int('ops', values.ops, 100, 1),
+      outDir: values.out ?? null,
+      app: values.app ?? EAL_TS_APP,
+    });
+  }
+} catch (error) {
+  // An interrupt makes the operation in flight fail (its process was killed): let the undo finish and exit.
+  if (state.interrupted) await state.interrupted;
+  throw error;
 } finally {
   await rm(workDir, { recursive: true, force: true });
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { UnixDgramSocket } from '@eal-ts/sys';
 import { startEcho } from './echo_child.js';
-import { summarize, type Summary } from './stats.js';
+import { summarize, type RoundSession, type Summary } from './stats.js';
 
 /**
  * The floor under eal-ts's mp round trip: the same 332-byte ping-pong as the
@@ -9,25 +9,37 @@ import { summarize, type Summary } from './stats.js';
  * the mp channel costs is the distance from here; what Node costs is the
  * distance from here to C.
  */
-export async function measureSysPingPong(workDir: string, warmup: number, iterations: number): Promise<Summary> {
+export async function openSysPingPong(workDir: string): Promise<RoundSession> {
   const serverPath = join(workDir, 'sys_server');
   const echo = await startEcho('./sys_echo.js', serverPath);
-  const socket = await UnixDgramSocket.bind(join(workDir, 'sys_client'));
+  let socket: UnixDgramSocket;
   try {
-    let arrived: () => void = () => undefined;
-    socket.on('datagram', () => arrived());
-    const datagram = new Uint8Array(332).fill(0xab);
-    const samples: number[] = [];
-    for (let i = -warmup; i < iterations; i++) {
-      const start = process.hrtime.bigint();
-      const reply = new Promise<void>((resolve) => (arrived = resolve));
-      await socket.send(serverPath, datagram);
-      await reply;
-      if (i >= 0) samples.push(Number(process.hrtime.bigint() - start) / 1e3);
-    }
-    return summarize(samples);
-  } finally {
-    await socket.close();
+    socket = await UnixDgramSocket.bind(join(workDir, 'sys_client'));
+  } catch (error) {
     echo.kill('SIGKILL');
+    throw error;
   }
+  let arrived: () => void = () => undefined;
+  socket.on('datagram', () => arrived());
+  const datagram = new Uint8Array(332).fill(0xab);
+  return {
+    async round(warmup: number, iterations: number): Promise<Summary> {
+      const samples: number[] = [];
+      for (let i = -warmup; i < iterations; i++) {
+        const start = process.hrtime.bigint();
+        const reply = new Promise<void>((resolve) => (arrived = resolve));
+        await socket.send(serverPath, datagram);
+        await reply;
+        if (i >= 0) samples.push(Number(process.hrtime.bigint() - start) / 1e3);
+      }
+      return summarize(samples);
+    },
+    async close(): Promise<void> {
+      try {
+        await socket.close();
+      } finally {
+        echo.kill('SIGKILL');
+      }
+    },
+  };
 }
