@@ -4,6 +4,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MpChannel, type MpTrace } from '../eal_common_proc.js';
 import { createRuntimeDir, matchMpSocketFilter, mpSocketPath, runtimeDir } from '../eal_filesystem.js';
+import { describePrimaryConfig, formatDpdkVersion, primaryMpLayout, readPrimaryConfig } from '../eal_memcfg.js';
 import { PrimaryLock, primaryLockHolder } from '../eal_proc_type.js';
 import { RTE_MP_MAX_PARAM_LEN, type MpLayout } from '../rte_mp_msg.js';
 import { UnixTransport } from '../transport_unix.js';
@@ -20,7 +21,7 @@ export interface CliIo {
 interface ChannelOptions {
   filePrefix: string;
   json: boolean;
-  layout: MpLayout;
+  layout: MpLayout | 'auto';
 }
 
 /** Exit status for a failure that is not the user's wording (timeout, no primary, I/O). */
@@ -51,7 +52,12 @@ function withChannelOptions(command: Command): Command {
     .option('--file-prefix <prefix>', "the application's --file-prefix", 'rte')
     .option('--json', 'print one JSON object per message: {"dir","type","name","param","fds","peer"}', false)
     .addOption(
-      new Option('--layout <version>', 'datagram layout for peers not heard from yet').choices(['22.11', '25.11']).default('22.11'),
+      new Option(
+        '--layout <version>',
+        "datagram layout for peers not heard from yet; auto: the primary's DPDK version from its config file, else 22.11",
+      )
+        .choices(['auto', '22.11', '25.11'])
+        .default('auto'),
     );
 }
 
@@ -63,11 +69,14 @@ async function openChannel(
 ): Promise<MpChannel> {
   const print = (trace: MpTrace): void => io.stdout((options.json ? traceToJson(trace) : traceToText(trace)) + '\n');
   const dir = role === 'primary' ? await createRuntimeDir(options.filePrefix) : runtimeDir(options.filePrefix);
+  // A DPDK primary drops any datagram not of its own size, and a secondary speaks first.
+  let layout: MpLayout = options.layout === 'auto' ? '22.11' : options.layout;
+  if (role === 'secondary' && options.layout === 'auto') layout = primaryMpLayout(await readPrimaryConfig(dir), layout);
   const channel: MpChannel = await MpChannel.open({
     transport: new UnixTransport(),
     role,
     runtimeDir: dir,
-    layout: options.layout,
+    layout,
     tap: print,
     unhandled: async (msg, peer, type) => {
       if (echoRequests && type === 'REQ') await channel.reply(msg, peer);
@@ -86,10 +95,16 @@ async function peers(options: { filePrefix: string; json: boolean }, io: CliIo):
     throw new CommandFailed(`no runtime directory for --file-prefix=${options.filePrefix} at ${dir} (${(error as Error).message})`);
   }
   const holder = await primaryLockHolder(dir);
+  const config = await readPrimaryConfig(dir);
   const primarySocket = entries.includes('mp_socket') ? mpSocketPath(dir) : null;
   const secondaries = entries.filter(matchMpSocketFilter).sort().map((name) => join(dir, name));
   if (options.json) {
-    io.stdout(JSON.stringify({ runtimeDir: dir, primary: { socket: primarySocket, lockHolderPid: holder?.pid ?? null }, secondaries }) + '\n');
+    const kind = {
+      kind: config.kind,
+      dpdkVersion: config.kind === 'dpdk' ? formatDpdkVersion(config.version) : null,
+      layout: config.kind === 'dpdk' ? config.layout : null,
+    };
+    io.stdout(JSON.stringify({ runtimeDir: dir, primary: { socket: primarySocket, lockHolderPid: holder?.pid ?? null, ...kind }, secondaries }) + '\n');
     return;
   }
   const lock = holder ? `config lock held by pid ${holder.pid}` : 'no process holds the config lock';
@@ -97,6 +112,7 @@ async function peers(options: { filePrefix: string; json: boolean }, io: CliIo):
     [
       `runtime directory  ${dir}`,
       `primary            ${primarySocket ?? '(no mp_socket)'} — ${lock}`,
+      `primary is         ${describePrimaryConfig(config)}`,
       `secondaries        ${secondaries.length}`,
       ...secondaries.map((path) => `  ${path}`),
     ].join('\n') + '\n',
