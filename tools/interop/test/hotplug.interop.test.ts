@@ -1,14 +1,14 @@
-// eal-ts processes taking part in a real DPDK 22.11 application's hotplug:
+// eal-ts processes taking part in a real DPDK application's hotplug (Debian's
+// 22.11 testpmd, or any other with TESTPMD=path):
 // apps/hotplug-mp as a secondary of dpdk-testpmd, each side attaching and
 // detaching devices, driven through their prompts as a script would.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MpChannel, UnixTransport } from '@eal-ts/mp-channel';
-import { AppProcess, MpPeer2511, python3Available, started, Testpmd, testpmdAvailable } from '../src/index.js';
+import { AppProcess, started, Testpmd, testpmdAvailable, testpmdLabel } from '../src/index.js';
 
-describe.skipIf(!testpmdAvailable())('hotplug-mp as a secondary of a real DPDK 22.11 primary (dpdk-testpmd)', () => {
+describe.skipIf(!testpmdAvailable())(`hotplug-mp as a secondary of a real ${testpmdLabel()} primary`, () => {
   let testpmd: Testpmd | undefined;
   let app: AppProcess;
 
@@ -118,7 +118,7 @@ describe.skipIf(!testpmdAvailable())('hotplug-mp as a secondary of a real DPDK 2
 
 // --hotplug-observer: an eal-ts secondary that runs no driver, answers every
 // hotplug request 0 and mirrors the primary's devices, one JSON line per event.
-describe.skipIf(!testpmdAvailable())('hotplug-mp --hotplug-observer next to dpdk-testpmd', () => {
+describe.skipIf(!testpmdAvailable())(`hotplug-mp --hotplug-observer next to ${testpmdLabel()}`, () => {
   let testpmd: Testpmd | undefined;
 
   afterEach(async () => {
@@ -170,62 +170,5 @@ describe.skipIf(!testpmdAvailable())('hotplug-mp --hotplug-observer next to dpdk
     } finally {
       await rm(base, { recursive: true, force: true });
     }
-  });
-});
-
-// DPDK 25.11 changed the datagram to 340 bytes (param 8-byte aligned) and
-// refuses 332-byte ones. No 25.11 build exists here: a synthetic primary in
-// Python (test/fixtures/mp_peer_2511.py) speaks that layout only.
-describe.skipIf(!python3Available())('a DPDK 25.11-layout primary (synthetic, mp_peer_2511.py)', () => {
-  let peer: MpPeer2511 | undefined;
-  let channel: MpChannel | undefined;
-
-  afterEach(async () => {
-    await Promise.all([...started].map((p) => p.stop()));
-    await channel?.close();
-    channel = undefined;
-    await peer?.stop();
-    peer = undefined;
-  });
-
-  it('hotplug-mp --mp-layout=25.11 joins it: the vdev scan finds its device, hotplug both ways, every datagram 340 bytes', async () => {
-    peer = await MpPeer2511.start('net_null0');
-    const app = await AppProcess.start(
-      'hotplug-mp 25.11',
-      ['--proc-type=auto', `--file-prefix=${peer.filePrefix}`, '--no-pci', '--mp-layout=25.11', '--hotplug-timeout-ms=3000'],
-      { ...process.env, RUNTIME_DIRECTORY: peer.runtimeBase },
-    );
-    expect(app.stderrText).toContain('Auto-detected process type: SECONDARY');
-    expect(await app.list()).toEqual(['0\tnet_null0']);
-    expect(peer.lines).toContainEqual(expect.stringMatching(/^RECV 340 REQ bus_vdev_mp mp_socket_\d+_\w+ 1 0$/));
-
-    // The peer's broadcast ATTACH: we probe and our REP goes out in 340 bytes.
-    peer.hotplug('attach', 'net_null5');
-    await peer.waitFor(/^RECV 340 REP eal_dev_mp_request mp_socket_\S+ 0 net_null5 0$/m);
-    expect((await app.list()).map((l) => l.split('\t')[1])).toEqual(['net_null0', 'net_null5']);
-    peer.hotplug('detach', 'vdev:net_null5,');
-    await peer.waitFor(/^RECV 340 REP eal_dev_mp_request mp_socket_\S+ 1 vdev:net_null5, 0$/m);
-    expect(await app.list()).toEqual(['0\tnet_null0']);
-
-    // Our request to it (rte_eal_hotplug_add builds <bus>:<name>,<args>): 340 bytes, answered 0.
-    await app.command('attach net_null7');
-    expect(peer.lines).toContainEqual(expect.stringMatching(/^RECV 340 REQ eal_dev_mp_request mp_socket_\S+ 0 vdev:net_null7, 0$/));
-    expect(peer.lines.filter((l) => l.startsWith('REFUSED'))).toEqual([]);
-  });
-
-  it('the peer refuses 332-byte datagrams as 25.11 does; a 22.11-layout channel learns 340 from it and answers in kind', async () => {
-    peer = await MpPeer2511.start('net_null0');
-    channel = await MpChannel.open({ transport: new UnixTransport(), role: 'secondary', runtimeDir: peer.runtimeDir });
-    // Not heard from yet: our default 22.11 layout, which it refuses.
-    const scan = Buffer.alloc(72);
-    scan.writeInt32LE(1, 0); // SCAN_REQ
-    const unanswered = await channel.request({ name: 'bus_vdev_mp', param: scan, fds: [] }, { timeoutMs: 500 });
-    expect(unanswered.nbReceived).toBe(0);
-    await peer.waitFor(/^REFUSED 332 bytes from mp_socket_/m);
-
-    // Once it has spoken to us in 340 bytes, we answer it in 340 bytes.
-    channel.register('eal_dev_mp_request', async (msg, from) => void (await channel!.reply({ name: msg.name, param: msg.param, fds: [] }, from)));
-    peer.hotplug('attach', 'net_null9');
-    await peer.waitFor(/^RECV 340 REP eal_dev_mp_request mp_socket_\S+ 0 net_null9 0$/m);
   });
 });

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectProcessType, MpChannel, primaryLockHolder, UnixTransport, type MpMessage } from '@eal-ts/mp-channel';
-import { Testpmd, testpmdAvailable } from '../src/index.js';
+import { Testpmd, testpmdAvailable, testpmdLabel } from '../src/index.js';
 
 // Wire-level facts of DPDK 22.11, written out byte by byte on purpose: this
 // suite is the specification that our channel speaks DPDK's mp protocol.
@@ -48,7 +48,7 @@ function decodeHotplug(param: Uint8Array): { type: number; devargs: string; resu
   return { type: b.readInt32LE(0), devargs: devargs.subarray(0, devargs.indexOf(0)).toString(), result: b.readInt32LE(132) };
 }
 
-describe.skipIf(!testpmdAvailable())('mp channel interop with a real DPDK 22.11 primary (dpdk-testpmd)', () => {
+describe.skipIf(!testpmdAvailable())(`mp channel interop with a real ${testpmdLabel()} primary`, () => {
   let testpmd: Testpmd;
   let channel: MpChannel;
   const received: { msg: MpMessage; peer: string; kind: 'MSG' | 'REQ' }[] = [];

@@ -4,7 +4,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MpChannel, type MpTrace } from '../eal_common_proc.js';
 import { createRuntimeDir, matchMpSocketFilter, mpSocketPath, runtimeDir } from '../eal_filesystem.js';
-import { describePrimaryConfig, formatDpdkVersion, primaryMpLayout, readPrimaryConfig } from '../eal_memcfg.js';
+import { describePrimaryConfig, formatDpdkVersion, readPrimaryConfig } from '../eal_memcfg.js';
 import { PrimaryLock, primaryLockHolder } from '../eal_proc_type.js';
 import { RTE_MP_MAX_PARAM_LEN, type MpLayout } from '../rte_mp_msg.js';
 import { UnixTransport } from '../transport_unix.js';
@@ -69,14 +69,12 @@ async function openChannel(
 ): Promise<MpChannel> {
   const print = (trace: MpTrace): void => io.stdout((options.json ? traceToJson(trace) : traceToText(trace)) + '\n');
   const dir = role === 'primary' ? await createRuntimeDir(options.filePrefix) : runtimeDir(options.filePrefix);
-  // A DPDK primary drops any datagram not of its own size, and a secondary speaks first.
-  let layout: MpLayout = options.layout === 'auto' ? '22.11' : options.layout;
-  if (role === 'secondary' && options.layout === 'auto') layout = primaryMpLayout(await readPrimaryConfig(dir), layout);
   const channel: MpChannel = await MpChannel.open({
     transport: new UnixTransport(),
     role,
     runtimeDir: dir,
-    layout,
+    // auto: a secondary speaks its primary's layout (read from its config file).
+    layout: options.layout,
     tap: print,
     unhandled: async (msg, peer, type) => {
       if (echoRequests && type === 'REQ') await channel.reply(msg, peer);
