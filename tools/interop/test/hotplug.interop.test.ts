@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MpChannel, UnixTransport } from '@eal-ts/mp-channel';
 import { AppProcess, started, Testpmd, testpmdAvailable, testpmdLabel } from '../src/index.js';
 
 describe.skipIf(!testpmdAvailable())(`hotplug-mp as a secondary of a real ${testpmdLabel()} primary`, () => {
@@ -169,6 +170,66 @@ describe.skipIf(!testpmdAvailable())(`hotplug-mp --hotplug-observer next to ${te
       expect(app.stderrText).toMatch(/--hotplug-observer needs a secondary process/);
     } finally {
       await rm(base, { recursive: true, force: true });
+    }
+  });
+});
+
+// Joining and leaving around a running testpmd: what changed across DPDK
+// versions (25.11's layout, 23.11.7+/24.11.6+/25.11's stop request) shows here.
+describe.skipIf(!testpmdAvailable())(`an eal-ts secondary joining and leaving ${testpmdLabel()}`, () => {
+  let testpmd: Testpmd | undefined;
+  let slow: MpChannel | undefined;
+
+  afterEach(async () => {
+    await Promise.all([...started].map((p) => p.stop()));
+    await slow?.close();
+    slow = undefined;
+    await testpmd?.stop();
+    testpmd = undefined;
+  });
+
+  function join(label: string, t: Testpmd): Promise<AppProcess> {
+    return AppProcess.start(label, ['--proc-type=auto', `--file-prefix=${t.filePrefix}`, '--no-pci', '--hotplug-timeout-ms=3000'], {
+      ...process.env,
+      RUNTIME_DIRECTORY: t.runtimeBase,
+    });
+  }
+
+  it('a secondary started while testpmd waits on a slow secondary joins after the attach and lists its devices', async () => {
+    const t = (testpmd = await Testpmd.start({ vdevs: ['net_null0'] }));
+    // A secondary that answers the ATTACH a second late: testpmd's broadcast,
+    // and its shared lock on the runtime directory, last that long.
+    const channel = (slow = await MpChannel.open({ transport: new UnixTransport(), role: 'secondary', runtimeDir: t.runtimeDir }));
+    let asked!: () => void;
+    const wasAsked = new Promise<void>((resolve) => (asked = resolve));
+    channel.register('eal_dev_mp_request', async (msg, from) => {
+      asked();
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await channel.reply({ name: msg.name, param: msg.param, fds: [] }, from);
+    });
+    channel.initComplete();
+    const attaching = t.command('port attach net_null5', { until: /Port \d+ is attached|Failed[^\n]*\n/, timeoutMs: 20_000 });
+    await wasAsked;
+    const app = await join('joining', t);
+    expect(await attaching).toMatch(/Port \d+ is attached/);
+    expect((await app.list()).map((l) => l.split('\t')[1]).sort()).toEqual(['net_null0', 'net_null5']);
+    expect([...(await t.ports()).values()].sort()).toEqual(['net_null0', 'net_null5']);
+  });
+
+  it('testpmd quits without waiting for us (we answer its mp_testpmd stop request where it sends one)', async () => {
+    const t = (testpmd = await Testpmd.start({ vdevs: ['net_null0'] }));
+    const app = await join('hotplug-mp', t);
+    expect(await app.list()).toEqual(['0\tnet_null0']);
+    testpmd = undefined;
+    const quitMs = await t.stop();
+    // A secondary that does not answer holds testpmd's exit for its 5 s timeout.
+    expect(quitMs).toBeLessThan(3_000);
+    if (t.log.includes("Sending 'stop_req'")) {
+      const deadline = Date.now() + 5_000;
+      while (!app.stderrText.includes('The primary (testpmd) is exiting') && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(app.stderrText).toContain('The primary (testpmd) is exiting');
     }
   });
 });
