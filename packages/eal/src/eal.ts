@@ -367,7 +367,7 @@ export class Eal {
       } catch (error) {
         throw initError('mp-channel', 'EFAULT', 'failed to init mp channel', error);
       }
-      // A quitting DPDK testpmd (23.11.7+, 24.11.6+, 25.11) asks every secondary first.
+      // A quitting DPDK testpmd (25.11; 22.11.11+, 23.11.6+, 24.11.4+) asks every secondary first.
       if (this.#processType === 'secondary') registerTestpmdMp(this.#channel, loggers.eal);
     } else {
       this.log.debug('mp channel disabled (no shared config): hotplug acts in this process only');

@@ -2,7 +2,7 @@
  * testpmd's own mp action (app/test-pmd/testpmd.c, `mp_testpmd`), answered by
  * an eal-ts secondary so that a DPDK testpmd primary never waits for us.
  *
- * From DPDK 25.11 (and its backports to 23.11.7 and 24.11.6) a testpmd
+ * From DPDK 25.11 (and its stable backports 22.11.11, 23.11.6, 24.11.4) a testpmd
  * primary, in pmd_test_exit, sends REQ `mp_testpmd` { int32 t = EXIT } to
  * every secondary with rte_mp_request_sync and a 5 s timeout; a testpmd
  * secondary stops forwarding and replies { int32 result = 0 }. Any other

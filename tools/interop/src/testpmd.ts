@@ -149,7 +149,7 @@ export class Testpmd {
   /**
    * Quits testpmd (SIGKILL by pid if it lingers past 10 s) and removes its
    * runtime files. Resolves with how long the quit took, in ms (0 if it had
-   * already exited): a DPDK 23.11.7+/24.11.6+/25.11 testpmd first asks each
+   * already exited): a DPDK 25.11 (22.11.11+, 23.11.6+, 24.11.4+) testpmd first asks each
    * secondary `mp_testpmd` EXIT and waits up to 5 s for the answers.
    */
   async stop(): Promise<number> {

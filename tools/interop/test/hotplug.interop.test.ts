@@ -175,7 +175,7 @@ describe.skipIf(!testpmdAvailable())(`hotplug-mp --hotplug-observer next to ${te
 });
 
 // Joining and leaving around a running testpmd: what changed across DPDK
-// versions (25.11's layout, 23.11.7+/24.11.6+/25.11's stop request) shows here.
+// versions (25.11's layout; the stop request of 25.11, 22.11.11+, 23.11.6+, 24.11.4+) shows here.
 describe.skipIf(!testpmdAvailable())(`an eal-ts secondary joining and leaving ${testpmdLabel()}`, () => {
   let testpmd: Testpmd | undefined;
   let slow: MpChannel | undefined;
