@@ -10,9 +10,12 @@ import {
   RTE_MP_MAX_PARAM_LEN,
   UnixTransport,
   createRuntimeDir,
+  describePrimaryConfig,
+  formatDpdkVersion,
   matchMpSocketFilter,
   mpSocketPath,
   primaryLockHolder,
+  readPrimaryConfig,
   runtimeDir,
 } from '@eal-ts/mp-channel';
 import { traceToJson, traceToText } from './format.js';
@@ -28,7 +31,7 @@ export interface CliIo {
 interface ChannelOptions {
   filePrefix: string;
   json: boolean;
-  layout: MpLayout;
+  layout: MpLayout | 'auto';
 }
 
 /** Exit status for a failure that is not the user's wording (timeout, no primary, I/O). */
@@ -59,7 +62,12 @@ function withChannelOptions(command: Command): Command {
     .option('--file-prefix <prefix>', "the application's --file-prefix", 'rte')
     .option('--json', 'print one JSON object per message: {"dir","type","name","param","fds","peer"}', false)
     .addOption(
-      new Option('--layout <version>', 'datagram layout for peers not heard from yet').choices(['22.11', '25.11']).default('22.11'),
+      new Option(
+        '--layout <version>',
+        "datagram layout for peers not heard from yet; auto: the primary's DPDK version from its config file, else 22.11",
+      )
+        .choices(['auto', '22.11', '25.11'])
+        .default('auto'),
     );
 }
 
@@ -75,6 +83,7 @@ async function openChannel(
     transport: new UnixTransport(),
     role,
     runtimeDir: dir,
+    // auto: a secondary speaks its primary's layout (read from its config file).
     layout: options.layout,
     tap: print,
     unhandled: async (msg, peer, type) => {
@@ -94,10 +103,16 @@ async function peers(options: { filePrefix: string; json: boolean }, io: CliIo):
     throw new CommandFailed(`no runtime directory for --file-prefix=${options.filePrefix} at ${dir} (${(error as Error).message})`);
   }
   const holder = await primaryLockHolder(dir);
+  const config = await readPrimaryConfig(dir);
   const primarySocket = entries.includes('mp_socket') ? mpSocketPath(dir) : null;
   const secondaries = entries.filter(matchMpSocketFilter).sort().map((name) => join(dir, name));
   if (options.json) {
-    io.stdout(JSON.stringify({ runtimeDir: dir, primary: { socket: primarySocket, lockHolderPid: holder?.pid ?? null }, secondaries }) + '\n');
+    const kind = {
+      kind: config.kind,
+      dpdkVersion: config.kind === 'dpdk' ? formatDpdkVersion(config.version) : null,
+      layout: config.kind === 'dpdk' ? config.layout : null,
+    };
+    io.stdout(JSON.stringify({ runtimeDir: dir, primary: { socket: primarySocket, lockHolderPid: holder?.pid ?? null, ...kind }, secondaries }) + '\n');
     return;
   }
   const lock = holder ? `config lock held by pid ${holder.pid}` : 'no process holds the config lock';
@@ -105,6 +120,7 @@ async function peers(options: { filePrefix: string; json: boolean }, io: CliIo):
     [
       `runtime directory  ${dir}`,
       `primary            ${primarySocket ?? '(no mp_socket)'} — ${lock}`,
+      `primary is         ${describePrimaryConfig(config)}`,
       `secondaries        ${secondaries.length}`,
       ...secondaries.map((path) => `  ${path}`),
     ].join('\n') + '\n',

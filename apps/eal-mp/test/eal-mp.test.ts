@@ -69,7 +69,7 @@ describe('eal-mp CLI', () => {
     [['request', '--name', 'x', '--param-hex', 'abc'], /even number of hex digits/],
     [['request', '--name', 'x', '--param-hex', 'ab'.repeat(257)], /257 bytes is more than DPDK's 256-byte param/],
     [['request', '--name', 'x', '--timeout-ms', '-5'], /positive whole number/],
-    [['listen', '--layout', '21.11'], /Allowed choices are 22.11, 25.11/],
+    [['listen', '--layout', '21.11'], /Allowed choices are auto, 22.11, 25.11/],
     [['peers', '--bogus'], /unknown option '--bogus'/],
     [['frobnicate'], /unknown command 'frobnicate'/],
   ])('bad usage %j exits 2 naming what was wrong', async (args, message) => {
@@ -119,7 +119,7 @@ describe('eal-mp CLI', () => {
     const listener = eal('listen', '--file-prefix', 'p4');
     const dir = runtimeDir('p4', { env: { RUNTIME_DIRECTORY: base } });
     // The listener is up once its socket is listed.
-    let report: { primary: { socket: string; lockHolderPid: number }; secondaries: string[] } | undefined;
+    let report: { primary: { socket: string; lockHolderPid: number; kind: string }; secondaries: string[] } | undefined;
     const deadline = Date.now() + DEADLINE_MS;
     do {
       const run = eal('peers', '--file-prefix', 'p4', '--json');
@@ -128,7 +128,8 @@ describe('eal-mp CLI', () => {
     } while (report!.secondaries.length === 0 && Date.now() < deadline);
     expect(report).toEqual({
       runtimeDir: dir,
-      primary: { socket: join(dir, 'mp_socket'), lockHolderPid: primary.child.pid },
+      // serve is an eal-ts primary: its config file says so (no DPDK version, no fixed layout).
+      primary: { socket: join(dir, 'mp_socket'), lockHolderPid: primary.child.pid, kind: 'eal-ts', dpdkVersion: null, layout: null },
       secondaries: [expect.stringMatching(new RegExp(`^${dir}/mp_socket_${listener.child.pid}_[0-9a-f]+$`))],
     });
   });

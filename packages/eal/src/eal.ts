@@ -6,7 +6,7 @@
  * probe of every device — then all of it undone again, in reverse.
  */
 import { readFileSync } from 'node:fs';
-import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type BusRegistry as BusRegistryType, BusRegistry, EalError, type ErrnoName, isErrnoName } from '@eal-ts/bus';
@@ -21,13 +21,20 @@ import {
   UnixTransport,
   configPath,
   createRuntimeDir,
+  describePrimaryConfig,
   detectProcessType,
+  formatDpdkVersion,
   primaryLockHolder,
+  primaryMpLayout,
+  readPrimaryConfig,
+  type MpLayout,
   type MpTransport,
+  type PrimaryConfig,
 } from '@eal-ts/mp-channel';
 import { NullDriver } from '@eal-ts/net-null';
 import { type EalOptions, logLevelUsage, parseEalArgs, usage } from './eal_common_options.js';
 import { EalHelpRequested } from './errors.js';
+import { registerTestpmdMp } from './testpmd_mp.js';
 
 export type ProcessType = 'primary' | 'secondary';
 
@@ -160,8 +167,11 @@ export class Eal {
   #hotplug: Hotplug | null = null;
   #cleanup: Promise<void> | undefined;
   #readyFile: string | null = null;
-  /** The primary sized its config as DPDK's rte_mem_config: it is a DPDK process. */
+  /** The primary's config file says it is a DPDK process. */
   #dpdkPrimary = false;
+  /** What a secondary read in the primary's config file; null in a primary. */
+  #primaryConfig: PrimaryConfig | null = null;
+  #mpLayout: MpLayout = '22.11';
 
   private constructor(options: EalOptions, consumed: number, args: readonly string[], logs: LogRegistry) {
     this.options = options;
@@ -219,6 +229,19 @@ export class Eal {
   /** `<base>/dpdk/<file-prefix>`; null with --no-shconf / --in-memory. */
   get runtimeDir(): string | null {
     return this.#runtimeDir;
+  }
+
+  /**
+   * In a secondary, what the primary's config file said: a DPDK primary and
+   * its version, an eal-ts primary, or unknown. Null in a primary.
+   */
+  get primaryConfig(): PrimaryConfig | null {
+    return this.#primaryConfig;
+  }
+
+  /** The layout sent to peers not heard from yet: --mp-layout, or what the primary's version speaks. */
+  get mpLayout(): MpLayout {
+    return this.#mpLayout;
   }
 
   /** The mp channel; null with --no-shconf / --in-memory (hotplug is then local). */
@@ -329,7 +352,9 @@ export class Eal {
     const dir = this.#runtimeDir;
     const loggers = this.loggers;
 
-    // rte_mp_channel_init.
+    // rte_mp_channel_init, in the layout the primary reads: a DPDK primary
+    // drops every datagram not of its own size, and a secondary speaks first.
+    this.#mpLayout = this.#chooseMpLayout();
     if (dir !== null) {
       try {
         this.#channel = await MpChannel.open({
@@ -337,11 +362,13 @@ export class Eal {
           role: this.#processType,
           runtimeDir: dir,
           logger: loggers.eal,
-          layout: opts.mpLayout,
+          layout: this.#mpLayout,
         });
       } catch (error) {
         throw initError('mp-channel', 'EFAULT', 'failed to init mp channel', error);
       }
+      // A quitting DPDK testpmd (25.11; 22.11.11+, 23.11.6+, 24.11.4+) asks every secondary first.
+      if (this.#processType === 'secondary') registerTestpmdMp(this.#channel, loggers.eal);
     } else {
       this.log.debug('mp channel disabled (no shared config): hotplug acts in this process only');
     }
@@ -507,17 +534,26 @@ export class Eal {
   }
 
   /**
-   * eal_mcfg_wait_complete: a secondary of an eal-ts primary waits until that
-   * primary has finished its init (READY_FILE holds its pid). A DPDK primary
-   * sized its config (rte_mem_config) before locking it; ours leaves it
-   * empty, which tells the two apart. DPDK's is taken as complete.
+   * eal_mcfg_wait_complete, and what the primary is: its config file starts
+   * with rte_mem_config's magic and version (eal_memcfg.ts). A DPDK primary
+   * is taken as it is (its version is written right after its lock, so only
+   * an all-zero header makes us poll); a secondary of an eal-ts primary waits
+   * until that primary has finished its init (READY_FILE holds its pid). An
+   * empty config is an eal-ts primary from before the header.
    */
   async #waitPrimaryComplete(dir: string): Promise<void> {
-    const config = configPath(dir);
     const timeoutMs = this.options.hotplugTimeoutMs;
     const deadline = Date.now() + timeoutMs;
     try {
-      if ((await stat(config)).size > 0) {
+      let config = await readPrimaryConfig(dir);
+      while (config.kind === 'unknown' && config.pending && Date.now() < deadline) {
+        await sleep(10);
+        config = await readPrimaryConfig(dir);
+      }
+      this.#primaryConfig = config;
+      this.log.info(`Primary process: ${describePrimaryConfig(config)}`);
+      if (config.kind === 'dpdk' || (config.kind === 'unknown' && config.size > 0)) {
+        // Anything sized but not ours is taken for DPDK, as before the header existed.
         this.#dpdkPrimary = true;
         return;
       }
@@ -540,6 +576,22 @@ export class Eal {
     } catch (error) {
       throw initError('proc-type', 'EIO', 'Cannot attach to the primary process', error);
     }
+  }
+
+  /** --mp-layout, or auto: a secondary speaks its DPDK primary's layout; everyone else starts with 22.11. */
+  #chooseMpLayout(): MpLayout {
+    const forced = this.options.mpLayout;
+    const config = this.#primaryConfig;
+    if (forced !== 'auto') {
+      if (config?.kind === 'dpdk' && config.layout !== forced) {
+        this.log.warning(
+          `--mp-layout=${forced}, but the primary is DPDK ${formatDpdkVersion(config.version)}, ` +
+            `which takes only the ${config.layout} layout: it will drop what we send`,
+        );
+      }
+      return forced;
+    }
+    return config ? primaryMpLayout(config, '22.11') : '22.11';
   }
 
   /** The ethdev port table: the shared file, or in memory without shared config. */

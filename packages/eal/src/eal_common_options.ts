@@ -99,8 +99,13 @@ export interface EalOptions {
   readonly logLevelHelp: boolean;
   /** -v. */
   readonly version: boolean;
-  /** --mp-layout (eal-ts): the datagram layout this process sends. */
-  readonly mpLayout: MpLayout;
+  /**
+   * --mp-layout (eal-ts): the datagram layout this process sends to peers it
+   * has not heard from. 'auto' (the default): a secondary reads the
+   * primary's DPDK version from its config file (340 bytes from 25.11, 332
+   * before); a primary, and a secondary of an eal-ts primary, use 22.11.
+   */
+  readonly mpLayout: MpLayout | 'auto';
   /** --hotplug-timeout-ms (eal-ts): how long each hotplug exchange waits. */
   readonly hotplugTimeoutMs: number;
   /** --hotplug-observer (eal-ts): a secondary that answers every hotplug request 0 without drivers and mirrors the primary's devices. */
@@ -316,7 +321,7 @@ interface Builder {
   help: boolean;
   logLevelHelp: boolean;
   version: boolean;
-  mpLayout: MpLayout;
+  mpLayout: MpLayout | 'auto';
   hotplugTimeoutMs: number;
   hotplugObserver: boolean;
   noEffect: NoEffectOption[];
@@ -524,8 +529,13 @@ function applyOption(b: Builder, spec: OptionSpec, value: string | null): void {
       b.noEffect.push({ option, value, area: 'other' });
       return;
     case 'mp-layout':
-      if (!isMpLayout(arg)) bad('unknown layout', "expected 22.11 (DPDK 18.11 to 25.07, 332-byte messages) or 25.11 (DPDK 25.11 and later, 340 bytes)");
-      b.mpLayout = arg as MpLayout;
+      if (arg !== 'auto' && !isMpLayout(arg)) {
+        bad(
+          'unknown layout',
+          "expected auto (the primary's DPDK version decides, the default), 22.11 (DPDK 18.11 to 25.07, 332-byte messages) or 25.11 (DPDK 25.11 and later, 340 bytes)",
+        );
+      }
+      b.mpLayout = arg as MpLayout | 'auto';
       return;
     case 'hotplug-timeout-ms': {
       const ms = unsignedDecimal(arg);
@@ -639,7 +649,7 @@ export function parseEalArgs(argv: readonly string[]): ParsedEalArgs {
     help: false,
     logLevelHelp: false,
     version: false,
-    mpLayout: '22.11',
+    mpLayout: 'auto',
     hotplugTimeoutMs: DEFAULT_HOTPLUG_TIMEOUT_MS,
     hotplugObserver: false,
     noEffect: [],
@@ -822,10 +832,11 @@ EAL Linux options:
                       thread stack size if not specified.
 
 eal-ts options:
-  --mp-layout=22.11|25.11
+  --mp-layout=auto|22.11|25.11
                       Layout of the mp messages this process sends:
-                      22.11 (DPDK 18.11 to 25.07, 332 bytes, the default)
-                      or 25.11 (DPDK 25.11 and later, 340 bytes)
+                      auto (default: a secondary reads the primary's DPDK
+                      version from its config file), 22.11 (DPDK 18.11 to
+                      25.07, 332 bytes) or 25.11 (DPDK 25.11+, 340 bytes)
   --hotplug-timeout-ms=N
                       How long each hotplug exchange waits, in ms
                       (default 5000, DPDK's)

@@ -35,3 +35,4 @@ export {
   type EalLoggers,
   type ProcessType,
 } from './eal.js';
+export { TESTPMD_MP, TESTPMD_REQ_TYPE_EXIT, registerTestpmdMp } from './testpmd_mp.js';

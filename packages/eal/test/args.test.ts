@@ -178,7 +178,7 @@ describe('process type, file prefix and shared config', () => {
     const { options } = parseEalArgs([]);
     expect(options.procType).toBe('primary');
     expect(options.filePrefix).toBe('rte');
-    expect(options.mpLayout).toBe('22.11');
+    expect(options.mpLayout).toBe('auto');
     expect(options.hotplugTimeoutMs).toBe(5000);
   });
 
@@ -277,9 +277,11 @@ describe('-h, -v and the eal-ts options', () => {
     expect(parseEalArgs(['-v']).options.version).toBe(true);
   });
 
-  it('--mp-layout takes 22.11 or 25.11', () => {
+  it('--mp-layout takes auto, 22.11 or 25.11', () => {
     expect(parseEalArgs(['--mp-layout=25.11']).options.mpLayout).toBe('25.11');
-    rejects(['--mp-layout=23.11'], /22\.11.*25\.11/);
+    expect(parseEalArgs(['--mp-layout=22.11']).options.mpLayout).toBe('22.11');
+    expect(parseEalArgs(['--mp-layout=auto']).options.mpLayout).toBe('auto');
+    rejects(['--mp-layout=23.11'], /auto.*22\.11.*25\.11/);
   });
 
   it('--hotplug-observer is a flag, off by default', () => {
@@ -319,7 +321,7 @@ describe('usage()', () => {
     expect(text).toContain('--proc-type         Type of this process (primary|secondary|auto)');
     expect(text).toContain('[NOTE: allow cannot be used with block option]');
     expect(text).toContain('EAL Linux options:');
-    expect(text).toContain('--mp-layout=22.11|25.11');
+    expect(text).toContain('--mp-layout=auto|22.11|25.11');
     expect(text).toContain('--hotplug-timeout-ms=N');
   });
 });

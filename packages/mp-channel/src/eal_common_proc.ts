@@ -3,6 +3,7 @@ import { closeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { systemClock, type Clock } from './clock.js';
 import { mpSocketPath, secondarySocketPath } from './eal_filesystem.js';
+import { primaryMpLayout, readPrimaryConfig } from './eal_memcfg.js';
 import { errorCode, MpError } from './errors.js';
 import {
   decodeMpMsg,
@@ -72,8 +73,13 @@ export interface MpChannelOptions {
   /** Default: a fresh registry's `lib.eal` type with DPDK's `EAL` prefix. */
   logger?: Logger;
   clock?: Clock;
-  /** Layout for peers we have not heard from yet (default '22.11', what DPDK up to 25.07 speaks). */
-  layout?: MpLayout;
+  /**
+   * Layout for peers we have not heard from yet. 'auto' (the default): a
+   * secondary speaks what its primary's config file says (340 bytes to a DPDK
+   * 25.11+, which drops anything else; 332 to older DPDK and to eal-ts); a
+   * primary starts with '22.11'.
+   */
+  layout?: MpLayout | 'auto';
   /** Most fds we send in one message (default 8 as DPDK up to 24.07; 253 from 24.11). */
   maxFds?: number;
   /** Sender uids accepted besides ours and root's. */
@@ -100,6 +106,16 @@ interface PendingWait {
   state: WaitState;
   reply?: MpReply;
   settle(type: MpMsgType, msg: MpMessage): void;
+}
+
+/** A secondary's first words must be in its primary's layout: read its version from the config file. */
+async function autoLayout(runtimeDir: string, logger: Logger): Promise<MpLayout> {
+  try {
+    return primaryMpLayout(await readPrimaryConfig(runtimeDir), '22.11');
+  } catch (error) {
+    logger.warning(`Cannot read the primary's config in ${runtimeDir} (${describe(error)}): speaking the 22.11 layout`);
+    return '22.11';
+  }
 }
 
 function pendingKey(peer: string, name: string): string {
@@ -155,7 +171,7 @@ export class MpChannel {
     this.logger = logger;
     this.#transport = options.transport;
     this.#clock = options.clock ?? systemClock;
-    this.#layout = options.layout ?? '22.11';
+    this.#layout = options.layout === undefined || options.layout === 'auto' ? '22.11' : options.layout;
     this.#maxFds = options.maxFds ?? RTE_MP_MAX_FD_NUM;
     this.#trustedUids = new Set(options.trustedUids ?? []);
     this.#ownUid = process.getuid?.() ?? 0;
@@ -174,8 +190,8 @@ export class MpChannel {
     if (typeof options.runtimeDir !== 'string' || options.runtimeDir.length === 0) {
       throw new MpError('EINVAL', 'mp runtime directory is empty');
     }
-    if (options.layout !== undefined && !isMpLayout(options.layout)) {
-      throw new MpError('EINVAL', `unknown mp layout ${String(options.layout)}: expected '22.11' or '25.11'`);
+    if (options.layout !== undefined && options.layout !== 'auto' && !isMpLayout(options.layout)) {
+      throw new MpError('EINVAL', `unknown mp layout ${String(options.layout)}: expected 'auto', '22.11' or '25.11'`);
     }
     const maxFds = options.maxFds ?? RTE_MP_MAX_FD_NUM;
     if (!Number.isInteger(maxFds) || maxFds < 0 || maxFds > RTE_MP_MAX_FD_NUM_24_11) {
@@ -184,6 +200,9 @@ export class MpChannel {
     // Peers see our path as we bound it, and the stale-socket scan compares absolute paths.
     options = { ...options, runtimeDir: resolve(options.runtimeDir) };
     const logger = options.logger ?? new LogRegistry().register('lib.eal', { prefix: 'EAL' });
+    if ((options.layout ?? 'auto') === 'auto' && options.role === 'secondary') {
+      options = { ...options, layout: await autoLayout(options.runtimeDir, logger) };
+    }
     if (options.role === 'primary') {
       for (const removed of await options.transport.cleanStale(options.runtimeDir)) {
         logger.debug(`Removed stale runtime file ${removed}`);
@@ -215,6 +234,11 @@ export class MpChannel {
 
   get closed(): boolean {
     return this.#closing !== undefined;
+  }
+
+  /** The layout sent to peers not heard from yet (what `layout: 'auto'` resolved to). */
+  get layout(): MpLayout {
+    return this.#layout;
   }
 
   get initCompleted(): boolean {

@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { setRecordLock, testRecordLock } from '@eal-ts/sys';
 import { configPath } from './eal_filesystem.js';
+import { writeEalTsConfig } from './eal_memcfg.js';
 
 /**
  * The primary's claim on a runtime directory, as DPDK's rte_eal_config_create:
@@ -11,6 +12,10 @@ import { configPath } from './eal_filesystem.js';
  *
  * POSIX drops a process's record locks when it closes ANY fd of the file, so
  * the primary must never open and close `config` elsewhere.
+ *
+ * Once locked, the file gets the eal-ts header (DPDK's magic and a version
+ * no DPDK release has, see eal_memcfg.ts): secondaries learn from it that
+ * the primary is eal-ts, and a DPDK secondary refuses it as another version.
  */
 export class PrimaryLock {
   private constructor(
@@ -23,7 +28,10 @@ export class PrimaryLock {
     const path = configPath(runtimeDir);
     const handle = await open(path, constants.O_RDWR | constants.O_CREAT, 0o600);
     try {
-      if (await setRecordLock(handle.fd, 'write')) return new PrimaryLock(handle, path);
+      if (await setRecordLock(handle.fd, 'write')) {
+        await writeEalTsConfig(handle);
+        return new PrimaryLock(handle, path);
+      }
     } catch (error) {
       await handle.close();
       throw error;

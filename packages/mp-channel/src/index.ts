@@ -56,6 +56,23 @@ export {
   type MpUnhandledAction,
 } from './eal_common_proc.js';
 export {
+  MCFG_HEADER_SIZE,
+  RTE_MAGIC,
+  EAL_TS_MCFG_VERSION,
+  EAL_TS_CONFIG_SIZE,
+  rteVersionNum,
+  parseRteVersion,
+  formatDpdkVersion,
+  mpLayoutForVersion,
+  parseMemConfigHeader,
+  readPrimaryConfig,
+  describePrimaryConfig,
+  primaryMpLayout,
+  writeEalTsConfig,
+  type DpdkVersion,
+  type PrimaryConfig,
+} from './eal_memcfg.js';
+export {
   PrimaryLock,
   primaryLockHolder,
   detectProcessType,

@@ -13,12 +13,21 @@ export function python3Available(): boolean {
   return spawnSync('python3', ['--version'], { stdio: 'ignore', timeout: 10_000 }).error === undefined;
 }
 
+export interface MpPeerOptions {
+  /** The DPDK it plays: '25.11' (340-byte datagrams, the default) or '22.11' (332 bytes). */
+  readonly layout?: '22.11' | '25.11';
+  /** The version written in its config file, e.g. '25.11.2' (default 25.11.2 or 22.11.11 by layout). */
+  readonly version?: string;
+}
+
 /**
- * A DPDK-25.11-layout mp primary (tools/interop/test/fixtures/mp_peer_2511.py)
- * in a fresh runtime base: 340-byte datagrams only, answering the vdev scan
- * with one device and every hotplug request with 0; its stdout is one line
- * per event (READY, RECV <size> <type> <action> <peer> <detail>, REFUSED
- * <size> bytes from <peer>, SENT <type> <action> <peer>).
+ * A synthetic DPDK mp primary (tools/interop/test/fixtures/mp_peer_2511.py)
+ * in a fresh runtime base: datagrams of its layout's size only, dropped
+ * otherwise as DPDK's read_msg does; a config file with DPDK's magic and
+ * version; the vdev scan; hotplug broadcasts to every secondary. Its stdout
+ * is one line per event (READY, RECV <size> <type> <action> <peer> <detail>,
+ * REFUSED <size> bytes from <peer> (<why>), SENT <type> <action> <peer>,
+ * DONE <op> <devargs> <result> <answered>/<asked>).
  */
 export class MpPeer2511 {
   private output = '';
@@ -35,11 +44,14 @@ export class MpPeer2511 {
     this.exit = once(child, 'exit');
   }
 
-  /** Starts the peer as the primary of `<fresh base>/dpdk/<prefix>`, with `vdev` as its one device. */
-  static async start(vdev = 'net_null0'): Promise<MpPeer2511> {
+  /** Starts the peer as the primary of `<fresh base>/dpdk/<prefix>`, with `vdevs` as its devices. */
+  static async start(vdevs: readonly string[] = ['net_null0'], options: MpPeerOptions = {}): Promise<MpPeer2511> {
     const runtimeBase = await mkdtemp(join(tmpdir(), 'eal-ts-mp2511-'));
     const filePrefix = `mp2511x${process.pid}`;
-    const child = spawn('python3', [MP_PEER_2511, join(runtimeBase, 'dpdk', filePrefix), vdev], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const flags = ['--layout', options.layout ?? '25.11', ...(options.version ? ['--version', options.version] : [])];
+    const child = spawn('python3', [MP_PEER_2511, ...flags, join(runtimeBase, 'dpdk', filePrefix), ...vdevs], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const peer = new MpPeer2511(child, runtimeBase, filePrefix);
     try {
       await peer.waitFor(/^READY /m);
@@ -58,20 +70,31 @@ export class MpPeer2511 {
     return join(this.runtimeBase, 'dpdk', this.filePrefix);
   }
 
+  /** How much it has printed: a mark for waitFor's `from`. */
+  get mark(): number {
+    return this.output.length;
+  }
+
   /** Every line it printed so far. */
   get lines(): string[] {
     return this.output.split('\n').filter((l) => l !== '');
   }
 
-  /** Sends a REQ ATTACH / DETACH (eal_dev_mp_request) to every secondary. */
+  /** Starts an ATTACH / DETACH of its own: REQ eal_dev_mp_request to every secondary, then a DONE line. */
   hotplug(op: 'attach' | 'detach', devargs: string): void {
     this.child.stdin.write(`${op} ${devargs}\n`);
   }
 
-  async waitFor(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
+  /** Waits until its output from character `from` on matches. */
+  /** What a quitting testpmd does first: REQ mp_testpmd EXIT to every secondary; a STOPPED line follows. */
+  stopRequest(): void {
+    this.child.stdin.write('stop\n');
+  }
+
+  async waitFor(pattern: RegExp, timeoutMs = 10_000, from = 0): Promise<RegExpMatchArray> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const match = this.output.match(pattern);
+      const match = this.output.slice(from).match(pattern);
       if (match) return match;
       if (this.child.exitCode !== null) throw new Error(`mp_peer_2511.py exited (${this.child.exitCode}):\n${this.output}`);
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(pattern)} from mp_peer_2511.py:\n${this.output}`);

@@ -4,12 +4,39 @@ import { constants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** Where Debian's dpdk-dev puts testpmd; DPDK_TESTPMD overrides. */
-export const TESTPMD_PATH = process.env.DPDK_TESTPMD ?? '/usr/bin/dpdk-testpmd';
+/**
+ * The dpdk-testpmd the suites run: `TESTPMD=path` (or `DPDK_TESTPMD`), else
+ * Debian's (22.11, from the `dpdk` package). Any DPDK version works: a build
+ * of 23.11, 24.11 or 25.11 outside the repository, for instance.
+ */
+export const TESTPMD_PATH = process.env.TESTPMD || process.env.DPDK_TESTPMD || '/usr/bin/dpdk-testpmd';
 
-/** Whether a real DPDK testpmd can be run here (the interop suites skip by name otherwise). */
+let version: string | null | undefined;
+
+/**
+ * The DPDK version of TESTPMD_PATH ("25.11.2"), from its EAL's `-v` line, or
+ * null when it cannot be run here (the interop suites then skip by name).
+ */
+export function testpmdVersion(): string | null {
+  if (version === undefined) {
+    const run = spawnSync(TESTPMD_PATH, ['-v', '--no-huge', '--no-pci', '-m', '64', '--in-memory', '--', '-h'], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    version = run.error ? null : (/RTE Version: 'DPDK ([^']+)'/.exec(`${run.stdout}${run.stderr}`)?.[1] ?? null);
+  }
+  return version;
+}
+
+/** Whether a real DPDK testpmd can be run here. */
 export function testpmdAvailable(): boolean {
-  return spawnSync(TESTPMD_PATH, ['--version'], { stdio: 'ignore', timeout: 10_000 }).error === undefined;
+  return testpmdVersion() !== null;
+}
+
+/** "DPDK 25.11.2 (…/dpdk-testpmd)" for suite names, or "DPDK testpmd (not found: …)". */
+export function testpmdLabel(): string {
+  const v = testpmdVersion();
+  return v ? `DPDK ${v} (${TESTPMD_PATH})` : `DPDK testpmd (not found: ${TESTPMD_PATH}; set TESTPMD=path)`;
 }
 
 export interface TestpmdOptions {
@@ -22,7 +49,7 @@ export interface TestpmdOptions {
 }
 
 /**
- * A real DPDK 22.11 primary: dpdk-testpmd without hugepages, driven through
+ * A real DPDK primary: dpdk-testpmd without hugepages, driven through
  * its interactive prompt on stdin. The runtime base is a fresh temporary
  * directory passed as RUNTIME_DIRECTORY (DPDK honours it), so tests never
  * touch /var/run and clean up by removing one directory.
@@ -119,15 +146,24 @@ export class Testpmd {
     }
   }
 
-  /** Quits testpmd (SIGKILL by pid if it lingers) and removes its runtime files. */
-  async stop(): Promise<void> {
+  /**
+   * Quits testpmd (SIGKILL by pid if it lingers past 10 s) and removes its
+   * runtime files. Resolves with how long the quit took, in ms (0 if it had
+   * already exited): a DPDK 25.11 (22.11.11+, 23.11.6+, 24.11.4+) testpmd first asks each
+   * secondary `mp_testpmd` EXIT and waits up to 5 s for the answers.
+   */
+  async stop(): Promise<number> {
+    let quitMs = 0;
     if (!this.exited) {
+      const start = Date.now();
       this.child.stdin.end('quit\n');
-      const timer = setTimeout(() => this.kill(), 5_000);
+      const timer = setTimeout(() => this.kill(), 10_000);
       await this.exit;
       clearTimeout(timer);
+      quitMs = Date.now() - start;
     }
     await rm(this.runtimeBase, { recursive: true, force: true });
+    return quitMs;
   }
 
   private kill(): void {

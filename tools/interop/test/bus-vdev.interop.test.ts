@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MpChannel, UnixTransport } from '@eal-ts/mp-channel';
 import { VdevBus, type VdevDevice } from '@eal-ts/bus-vdev';
-import { Testpmd, testpmdAvailable } from '../src/index.js';
+import { Testpmd, testpmdAvailable, testpmdLabel } from '../src/index.js';
 
 // Our VdevBus as a secondary of a real DPDK 22.11 primary: its start-up scan
 // (REQ SCAN_REQ on bus_vdev_mp) must learn testpmd's --vdev devices.
-describe.skipIf(!testpmdAvailable())('vdev bus interop with a real DPDK 22.11 primary (dpdk-testpmd)', () => {
+describe.skipIf(!testpmdAvailable())(`vdev bus interop with a real ${testpmdLabel()} primary`, () => {
   let testpmd: Testpmd;
   let channel: MpChannel;
   let bus: VdevBus;

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Eal } from '@eal-ts/eal';
-import { Testpmd, testpmdAvailable } from '../src/index.js';
+import { Testpmd, testpmdAvailable, testpmdLabel } from '../src/index.js';
 
 // eal-ts's whole rte_eal_init next to a real DPDK 22.11 primary: --proc-type=auto
 // must find testpmd's config lock, and the secondary's vdev scan must bring in
 // testpmd's --vdev devices.
-describe.skipIf(!testpmdAvailable())('EAL init interop with a real DPDK 22.11 primary (dpdk-testpmd)', () => {
+describe.skipIf(!testpmdAvailable())(`EAL init interop with a real ${testpmdLabel()} primary`, () => {
   let testpmd: Testpmd;
   let eal: Eal | undefined;
   const lines: string[] = [];

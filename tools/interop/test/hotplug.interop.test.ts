@@ -1,4 +1,5 @@
-// eal-ts processes taking part in a real DPDK 22.11 application's hotplug:
+// eal-ts processes taking part in a real DPDK application's hotplug (Debian's
+// 22.11 testpmd, or any other with TESTPMD=path):
 // apps/hotplug-mp as a secondary of dpdk-testpmd, each side attaching and
 // detaching devices, driven through their prompts as a script would.
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -6,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MpChannel, UnixTransport } from '@eal-ts/mp-channel';
-import { AppProcess, MpPeer2511, python3Available, started, Testpmd, testpmdAvailable } from '../src/index.js';
+import { AppProcess, started, Testpmd, testpmdAvailable, testpmdLabel } from '../src/index.js';
 
-describe.skipIf(!testpmdAvailable())('hotplug-mp as a secondary of a real DPDK 22.11 primary (dpdk-testpmd)', () => {
+describe.skipIf(!testpmdAvailable())(`hotplug-mp as a secondary of a real ${testpmdLabel()} primary`, () => {
   let testpmd: Testpmd | undefined;
   let app: AppProcess;
 
@@ -118,7 +119,7 @@ describe.skipIf(!testpmdAvailable())('hotplug-mp as a secondary of a real DPDK 2
 
 // --hotplug-observer: an eal-ts secondary that runs no driver, answers every
 // hotplug request 0 and mirrors the primary's devices, one JSON line per event.
-describe.skipIf(!testpmdAvailable())('hotplug-mp --hotplug-observer next to dpdk-testpmd', () => {
+describe.skipIf(!testpmdAvailable())(`hotplug-mp --hotplug-observer next to ${testpmdLabel()}`, () => {
   let testpmd: Testpmd | undefined;
 
   afterEach(async () => {
@@ -173,59 +174,62 @@ describe.skipIf(!testpmdAvailable())('hotplug-mp --hotplug-observer next to dpdk
   });
 });
 
-// DPDK 25.11 changed the datagram to 340 bytes (param 8-byte aligned) and
-// refuses 332-byte ones. No 25.11 build exists here: a synthetic primary in
-// Python (test/fixtures/mp_peer_2511.py) speaks that layout only.
-describe.skipIf(!python3Available())('a DPDK 25.11-layout primary (synthetic, mp_peer_2511.py)', () => {
-  let peer: MpPeer2511 | undefined;
-  let channel: MpChannel | undefined;
+// Joining and leaving around a running testpmd: what changed across DPDK
+// versions (25.11's layout; the stop request of 25.11, 22.11.11+, 23.11.6+, 24.11.4+) shows here.
+describe.skipIf(!testpmdAvailable())(`an eal-ts secondary joining and leaving ${testpmdLabel()}`, () => {
+  let testpmd: Testpmd | undefined;
+  let slow: MpChannel | undefined;
 
   afterEach(async () => {
     await Promise.all([...started].map((p) => p.stop()));
-    await channel?.close();
-    channel = undefined;
-    await peer?.stop();
-    peer = undefined;
+    await slow?.close();
+    slow = undefined;
+    await testpmd?.stop();
+    testpmd = undefined;
   });
 
-  it('hotplug-mp --mp-layout=25.11 joins it: the vdev scan finds its device, hotplug both ways, every datagram 340 bytes', async () => {
-    peer = await MpPeer2511.start('net_null0');
-    const app = await AppProcess.start(
-      'hotplug-mp 25.11',
-      ['--proc-type=auto', `--file-prefix=${peer.filePrefix}`, '--no-pci', '--mp-layout=25.11', '--hotplug-timeout-ms=3000'],
-      { ...process.env, RUNTIME_DIRECTORY: peer.runtimeBase },
-    );
-    expect(app.stderrText).toContain('Auto-detected process type: SECONDARY');
-    expect(await app.list()).toEqual(['0\tnet_null0']);
-    expect(peer.lines).toContainEqual(expect.stringMatching(/^RECV 340 REQ bus_vdev_mp mp_socket_\d+_\w+ 1 0$/));
+  function join(label: string, t: Testpmd): Promise<AppProcess> {
+    return AppProcess.start(label, ['--proc-type=auto', `--file-prefix=${t.filePrefix}`, '--no-pci', '--hotplug-timeout-ms=3000'], {
+      ...process.env,
+      RUNTIME_DIRECTORY: t.runtimeBase,
+    });
+  }
 
-    // The peer's broadcast ATTACH: we probe and our REP goes out in 340 bytes.
-    peer.hotplug('attach', 'net_null5');
-    await peer.waitFor(/^RECV 340 REP eal_dev_mp_request mp_socket_\S+ 0 net_null5 0$/m);
-    expect((await app.list()).map((l) => l.split('\t')[1])).toEqual(['net_null0', 'net_null5']);
-    peer.hotplug('detach', 'vdev:net_null5,');
-    await peer.waitFor(/^RECV 340 REP eal_dev_mp_request mp_socket_\S+ 1 vdev:net_null5, 0$/m);
-    expect(await app.list()).toEqual(['0\tnet_null0']);
-
-    // Our request to it (rte_eal_hotplug_add builds <bus>:<name>,<args>): 340 bytes, answered 0.
-    await app.command('attach net_null7');
-    expect(peer.lines).toContainEqual(expect.stringMatching(/^RECV 340 REQ eal_dev_mp_request mp_socket_\S+ 0 vdev:net_null7, 0$/));
-    expect(peer.lines.filter((l) => l.startsWith('REFUSED'))).toEqual([]);
+  it('a secondary started while testpmd waits on a slow secondary joins after the attach and lists its devices', async () => {
+    const t = (testpmd = await Testpmd.start({ vdevs: ['net_null0'] }));
+    // A secondary that answers the ATTACH a second late: testpmd's broadcast,
+    // and its shared lock on the runtime directory, last that long.
+    const channel = (slow = await MpChannel.open({ transport: new UnixTransport(), role: 'secondary', runtimeDir: t.runtimeDir }));
+    let asked!: () => void;
+    const wasAsked = new Promise<void>((resolve) => (asked = resolve));
+    channel.register('eal_dev_mp_request', async (msg, from) => {
+      asked();
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await channel.reply({ name: msg.name, param: msg.param, fds: [] }, from);
+    });
+    channel.initComplete();
+    const attaching = t.command('port attach net_null5', { until: /Port \d+ is attached|Failed[^\n]*\n/, timeoutMs: 20_000 });
+    await wasAsked;
+    const app = await join('joining', t);
+    expect(await attaching).toMatch(/Port \d+ is attached/);
+    expect((await app.list()).map((l) => l.split('\t')[1]).sort()).toEqual(['net_null0', 'net_null5']);
+    expect([...(await t.ports()).values()].sort()).toEqual(['net_null0', 'net_null5']);
   });
 
-  it('the peer refuses 332-byte datagrams as 25.11 does; a 22.11-layout channel learns 340 from it and answers in kind', async () => {
-    peer = await MpPeer2511.start('net_null0');
-    channel = await MpChannel.open({ transport: new UnixTransport(), role: 'secondary', runtimeDir: peer.runtimeDir });
-    // Not heard from yet: our default 22.11 layout, which it refuses.
-    const scan = Buffer.alloc(72);
-    scan.writeInt32LE(1, 0); // SCAN_REQ
-    const unanswered = await channel.request({ name: 'bus_vdev_mp', param: scan, fds: [] }, { timeoutMs: 500 });
-    expect(unanswered.nbReceived).toBe(0);
-    await peer.waitFor(/^REFUSED 332 bytes from mp_socket_/m);
-
-    // Once it has spoken to us in 340 bytes, we answer it in 340 bytes.
-    channel.register('eal_dev_mp_request', async (msg, from) => void (await channel!.reply({ name: msg.name, param: msg.param, fds: [] }, from)));
-    peer.hotplug('attach', 'net_null9');
-    await peer.waitFor(/^RECV 340 REP eal_dev_mp_request mp_socket_\S+ 0 net_null9 0$/m);
+  it('testpmd quits without waiting for us (we answer its mp_testpmd stop request where it sends one)', async () => {
+    const t = (testpmd = await Testpmd.start({ vdevs: ['net_null0'] }));
+    const app = await join('hotplug-mp', t);
+    expect(await app.list()).toEqual(['0\tnet_null0']);
+    testpmd = undefined;
+    const quitMs = await t.stop();
+    // A secondary that does not answer holds testpmd's exit for its 5 s timeout.
+    expect(quitMs).toBeLessThan(3_000);
+    if (t.log.includes("Sending 'stop_req'")) {
+      const deadline = Date.now() + 5_000;
+      while (!app.stderrText.includes('The primary (testpmd) is exiting') && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(app.stderrText).toContain('The primary (testpmd) is exiting');
+    }
   });
 });

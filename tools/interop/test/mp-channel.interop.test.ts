@@ -1,11 +1,13 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readdir } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectProcessType, MpChannel, primaryLockHolder, UnixTransport, type MpMessage } from '@eal-ts/mp-channel';
-import { Testpmd, testpmdAvailable } from '../src/index.js';
+import { Testpmd, testpmdAvailable, testpmdLabel } from '../src/index.js';
 
 // Wire-level facts of DPDK 22.11, written out byte by byte on purpose: this
 // suite is the specification that our channel speaks DPDK's mp protocol.
@@ -48,7 +50,7 @@ function decodeHotplug(param: Uint8Array): { type: number; devargs: string; resu
   return { type: b.readInt32LE(0), devargs: devargs.subarray(0, devargs.indexOf(0)).toString(), result: b.readInt32LE(132) };
 }
 
-describe.skipIf(!testpmdAvailable())('mp channel interop with a real DPDK 22.11 primary (dpdk-testpmd)', () => {
+describe.skipIf(!testpmdAvailable())(`mp channel interop with a real ${testpmdLabel()} primary`, () => {
   let testpmd: Testpmd;
   let channel: MpChannel;
   const received: { msg: MpMessage; peer: string; kind: 'MSG' | 'REQ' }[] = [];
@@ -162,5 +164,31 @@ describe.skipIf(!testpmdAvailable())('mp channel interop with a real DPDK 22.11 
     expect(decodeVdev(Buffer.from(lines[1]!.param, 'hex'))).toEqual({ type: VDEV_SCAN_ONE, num: 1, name: 'net_null0' });
     expect(decodeVdev(Buffer.from(lines[2]!.param, 'hex'))).toEqual({ type: VDEV_SCAN_REP, num: 1, name: 'net_null0' });
     expect(lines.every((l) => l.peer === testpmd.mpSocketPath)).toBe(true);
+  });
+
+  it('eal-mp listen --echo-requests (no --layout) sees testpmd attach net_null4 and answers it, so testpmd keeps the port', async () => {
+    const listener = spawn(process.execPath, [EAL_MP, 'listen', '--file-prefix', testpmd.filePrefix, '--echo-requests', '--json'], {
+      env: { ...process.env, RUNTIME_DIRECTORY: testpmd.runtimeBase },
+    });
+    let out = '';
+    listener.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+    const exited = once(listener, 'exit');
+    try {
+      // It is in the broadcast once its socket is in the runtime directory.
+      const deadline = Date.now() + 10_000;
+      while (!(await readdir(testpmd.runtimeDir)).some((f) => f.startsWith(`mp_socket_${listener.pid}_`))) {
+        if (Date.now() > deadline) throw new Error(`eal-mp listen did not bind its socket:\n${out}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      received.length = 0;
+      const text = await testpmd.command('port attach net_null4', { until: /Port \d+ is attached|Failed[^\n]*\n/ });
+      expect(text).toMatch(/Port \d+ is attached/);
+      const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { dir: string; type: string; name: string; param: string });
+      expect(lines.map((l) => `${l.dir} ${l.type} ${l.name}`)).toEqual(['in REQ eal_dev_mp_request', 'out REP eal_dev_mp_request']);
+      expect(decodeHotplug(Buffer.from(lines[0]!.param, 'hex'))).toEqual({ type: EAL_DEV_REQ_TYPE_ATTACH, devargs: 'net_null4', result: 0 });
+    } finally {
+      if (listener.exitCode === null && listener.signalCode === null) process.kill(listener.pid!, 'SIGKILL');
+      await exited;
+    }
   });
 });
