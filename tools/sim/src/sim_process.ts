@@ -136,7 +136,7 @@ export class SimProcess {
   }
 }
 
-/** rte_bus_probe at start-up. */
-async function startupProbe(_hotplug: Hotplug, buses: BusRegistry): Promise<void> {
-  await buses.probe();
+/** rte_bus_probe at start-up, in the device queue as @eal-ts/eal runs it. */
+async function startupProbe(hotplug: Hotplug, buses: BusRegistry): Promise<void> {
+  await hotplug.local(() => buses.probe());
 }
