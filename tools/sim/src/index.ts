@@ -1,4 +1,5 @@
 export { Prng } from './prng.js';
+export { type Choices, Enumerator } from './choices.js';
 export { FaultDriver } from './fault_driver.js';
 export { SIM_DIR, SimProcess, type SimProcessOptions } from './sim_process.js';
 export {
@@ -11,4 +12,4 @@ export {
   type SimResult,
   simulate,
 } from './simulate.js';
-export { type BatchResult, report, runSchedules, summary } from './run.js';
+export { type BatchResult, type ExhaustiveResult, replayPath, report, runExhaustive, runSchedules, summary } from './run.js';

@@ -6,9 +6,9 @@
  */
 import { parseArgs } from 'node:util';
 import { simulate } from './simulate.js';
-import { report, runSchedules, summary } from './run.js';
+import { replayPath, report, runExhaustive, runSchedules, summary } from './run.js';
 
-const USAGE = 'usage: eal-sim --seed N [--trace] | eal-sim --schedules N [--from S]';
+const USAGE = 'usage: eal-sim --seed N [--trace] | eal-sim --schedules N [--from S] | eal-sim --exhaustive | eal-sim --path a,b,c [--trace]';
 
 function integer(value: string | undefined, what: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -25,6 +25,8 @@ async function main(): Promise<number> {
       trace: { type: 'boolean', default: false },
       schedules: { type: 'string' },
       from: { type: 'string' },
+      exhaustive: { type: 'boolean', default: false },
+      path: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -32,6 +34,21 @@ async function main(): Promise<number> {
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
+  }
+  if (values.path !== undefined) {
+    const result = await replayPath(values.path, values.trace);
+    if (values.trace) process.stdout.write(`${result.trace.join('\n')}\n`);
+    process.stdout.write(`path ${values.path}: ${result.ok ? 'ok' : `FAILED: ${result.violations.join('; ')}`}\n`);
+    return result.ok ? 0 : 1;
+  }
+  if (values.exhaustive) {
+    const out = await runExhaustive();
+    process.stdout.write(
+      `exhaustive (3 processes, 2 operations on net_null0, one fault): ${out.runs} runs, failed: ${out.failed.length}, ` +
+        `stopped early by a refused rollback: ${out.excused}, operations: ${out.ops}, ${(out.ms / 1000).toFixed(1)} s\n`,
+    );
+    for (const f of out.failed.slice(0, 10)) process.stdout.write(`  path ${f.path}: ${f.violations.join('; ')} (replay: pnpm sim --path ${f.path} --trace)\n`);
+    return out.failed.length > 0 ? 1 : 0;
   }
   if (values.seed !== undefined) {
     const seed = integer(values.seed, '--seed', 0);

@@ -1,4 +1,5 @@
 /** Many schedules in a row, and the report of a failing one. */
+import { Enumerator } from './choices.js';
 import { type SimResult, simulate } from './simulate.js';
 
 export interface BatchResult {
@@ -51,4 +52,42 @@ export function summary(batch: BatchResult): string {
     `, stopped early by a refused rollback: ${batch.excused}` +
     `, operations: ${batch.ops} (${bag(batch.outcomes)}), faults: ${bag(batch.faults)}, ${(batch.ms / 1000).toFixed(1)} s`
   );
+}
+
+export interface ExhaustiveResult {
+  runs: number;
+  /** Failing runs, by their choice path (replay: `pnpm sim --path a,b,c --trace`). */
+  failed: { path: string; violations: string[] }[];
+  excused: number;
+  ops: number;
+  ms: number;
+}
+
+/**
+ * Every path of the small configuration's choice tree, one run each; only
+ * the subtree under `root` (a prefix of choices) when given, so that the
+ * pass can be split between test files.
+ */
+export async function runExhaustive(root: readonly number[] = []): Promise<ExhaustiveResult> {
+  const started = performance.now();
+  const out: ExhaustiveResult = { runs: 0, failed: [], excused: 0, ops: 0, ms: 0 };
+  const under = (p: readonly number[]) => root.every((v, i) => p[i] === v);
+  let prefix: number[] | undefined = [...root];
+  while (prefix && under(prefix)) {
+    const choices: Enumerator = new Enumerator(prefix);
+    const result = await simulate({ seed: 0, small: true, choices });
+    out.runs++;
+    out.ops += result.ops;
+    if (result.excused !== undefined) out.excused++;
+    if (!result.ok) out.failed.push({ path: choices.path.join(','), violations: result.violations });
+    prefix = choices.next();
+  }
+  out.ms = performance.now() - started;
+  return out;
+}
+
+/** Replays one path of the small configuration. */
+export function replayPath(path: string, trace: boolean): Promise<SimResult> {
+  if (!/^\d+(,\d+)*$/.test(path)) throw new Error(`invalid --path '${path}': expected comma-separated choice indices, e.g. 0,1,0,2`);
+  return simulate({ seed: 0, small: true, trace, choices: new Enumerator(path.split(',').map(Number)) });
 }

@@ -7,6 +7,7 @@
 import { MemoryPortTable } from '@eal-ts/ethdev';
 import { EAL_DEV_MP_ACTION_REQUEST, HotplugError, decodeEalDevMpReq, ealDevReqTypeName } from '@eal-ts/hotplug-mp';
 import { MemoryNetwork, MpMsgType, type MpTrace, VirtualClock, decodeMpMsg } from '@eal-ts/mp-channel';
+import type { Choices } from './choices.js';
 import { Prng } from './prng.js';
 import { SimProcess } from './sim_process.js';
 
@@ -20,7 +21,16 @@ export type FaultKind = 'jitter' | 'pause' | 'kill' | 'join' | 'refuse-probe' | 
 export const FAULT_KINDS: readonly FaultKind[] = ['jitter', 'pause', 'kill', 'join', 'refuse-probe', 'refuse-remove', 'slow', 'late-reply'];
 
 export interface SimOptions {
+  /** The PRNG seed of a random schedule (also its name in reports). */
   seed: number;
+  /**
+   * The small configuration of the exhaustive pass: 3 processes, an optional
+   * device attached first, then one step of 2 operations on net_null0 with
+   * exactly one fault, every choice among a few options (give `choices`).
+   */
+  small?: boolean;
+  /** Where choices come from instead of a Prng of `seed` (an Enumerator for the exhaustive pass). */
+  choices?: Choices;
   /** Keep a readable trace of every step, datagram, fault and result (slower). */
   trace?: boolean;
 }
@@ -57,7 +67,8 @@ interface Op {
 
 /** Runs one schedule to its end or to its first violation. */
 export async function simulate(options: SimOptions): Promise<SimResult> {
-  const rng = new Prng(options.seed);
+  const rng: Choices = options.choices ?? new Prng(options.seed);
+  const small = options.small === true;
   const T = SIM_TIMEOUT_MS;
   const clock = new VirtualClock();
   const trace: string[] = [];
@@ -68,6 +79,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
 
   // Delivery faults, consulted for every datagram in send order.
   let jitterMs = 0;
+  let jitterBranches = 0;
   const lateFrom = new Set<string>();
   const network = new MemoryNetwork({
     clock,
@@ -77,7 +89,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
           const msg = decodeMpMsg(bytes);
           if (msg.type === MpMsgType.REP && msg.name === EAL_DEV_MP_ACTION_REQUEST) {
             lateFrom.delete(from);
-            const ms = T + rng.range(1, T / 2);
+            const ms = T + (small ? 100 : rng.range(1, T / 2));
             log?.(`fault: the reply of ${nameOf(from)} to ${nameOf(to)} arrives ${ms} ms later (after the timeout)`);
             return ms;
           }
@@ -85,7 +97,10 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
           // Not one of ours: no delay.
         }
       }
-      return jitterMs > 0 ? rng.int(jitterMs + 1) : 0;
+      if (jitterMs <= 0) return 0;
+      // The small configuration delays each of the step's first 4 datagrams, or not: every pattern.
+      if (small) return jitterBranches-- > 0 ? rng.int(2) * jitterMs : 0;
+      return rng.int(jitterMs + 1);
     },
   });
   const table = new MemoryPortTable({ maxPorts: 32 });
@@ -131,38 +146,46 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     return p;
   };
 
-  const nProcs = rng.range(2, 5);
+  const nProcs = small ? 3 : rng.range(2, 5);
   await drive(startProcess('primary'));
   for (let i = 1; i < nProcs; i++) await drive(startProcess('secondary'));
+  if (small && rng.chance(0.5)) {
+    log?.('set-up: P attaches net_null0');
+    await drive(procs[0]!.hotplug.probe('net_null0'));
+  }
 
   const live = (): SimProcess[] => procs.filter((p) => !p.killed);
-  const steps = rng.range(3, 6);
+  const steps = small ? 1 : rng.range(3, 6);
   for (let step = 0; step < steps && result.ok; step++) {
     result.steps++;
     const stepStart = clock.now();
     const ops: Op[] = [];
-    const nOps = rng.chance(0.3) ? rng.range(2, 3) : 1;
-    const nFaults = rng.chance(0.4) ? 0 : rng.range(1, 2);
+    const nOps = small ? 2 : rng.chance(0.3) ? rng.range(2, 3) : 1;
+    const nFaults = small ? 1 : rng.chance(0.4) ? 0 : rng.range(1, 2);
     let extraMs = 0;
     log?.(`--- step ${step + 1}: ${nOps} operation(s), ${nFaults} fault(s)`);
 
     for (let f = 0; f < nFaults; f++) {
       const kind = rng.pick(FAULT_KINDS);
-      const at = rng.int(T);
+      // The small configuration draws only what the fault uses, among a few moments.
+      const timed = kind === 'pause' || kind === 'kill' || kind === 'join';
+      const at = !small ? rng.int(T) : timed ? rng.pick([0, T / 2]) : 0;
       const secondaryTargets = live().filter((p) => p.role === 'secondary');
-      const target = rng.pick(live());
+      const targeted = kind === 'refuse-probe' || kind === 'refuse-remove' || kind === 'slow';
+      const target = !small || targeted ? rng.pick(live()) : live()[0]!;
       count(result.faults, kind);
       switch (kind) {
         case 'jitter': {
-          const ms = rng.range(1, T / 2);
+          const ms = small ? 100 : rng.range(1, T / 2);
           jitterMs = ms;
+          jitterBranches = 4;
           log?.(`fault: every datagram of this step is delayed 0..${ms} ms (reordering between receivers)`);
           break;
         }
         case 'pause': {
           if (secondaryTargets.length === 0) break;
           const victim = rng.pick(secondaryTargets);
-          const dur = rng.range(T / 2, 3 * T);
+          const dur = small ? 1500 : rng.range(T / 2, 3 * T);
           extraMs += dur;
           const path = victim.channel.path;
           clock.setTimeout(() => {
@@ -208,7 +231,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
           log?.(`fault: the driver of ${target.name} will refuse its next remove`);
           break;
         case 'slow': {
-          const ms = rng.range(T / 2, 2 * T);
+          const ms = small ? 1500 : rng.range(T / 2, 2 * T);
           extraMs += ms;
           target.driver.slowMs = ms;
           log?.(`fault: the next probe or remove in ${target.name} takes ${ms} ms`);
@@ -234,10 +257,10 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
 
     const together = rng.chance(0.5);
     for (let o = 0; o < nOps; o++) {
-      const at = together ? 0 : rng.int(T);
+      const at = together ? 0 : small ? rng.pick([0, T / 2]) : rng.int(T);
       const attach = rng.chance(0.55);
-      const device = rng.pick(SIM_DEVICES);
-      const pickIndex = rng.int(MAX_PROCESSES);
+      const device = small ? 'net_null0' : rng.pick(SIM_DEVICES);
+      const pickIndex = rng.int(small ? 3 : MAX_PROCESSES);
       clock.setTimeout(() => {
         const candidates = live().filter((p) => p.ready);
         const proc = candidates[pickIndex % candidates.length]!;
