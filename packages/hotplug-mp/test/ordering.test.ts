@@ -114,4 +114,30 @@ describe('a late answer to an earlier request is not taken for the answer to thi
     expect(lists[1]).toEqual(lists[0]);
     expect(lists[2]).toEqual(lists[0]);
   });
+
+  it("the primary's late answer to a secondary's earlier request does not pass for the answer to its next one", async () => {
+    const procs = await trio(1000);
+    const [primary, s1] = procs;
+    // The primary's probe outlasts s1's wait: s1 gives up on its first request.
+    primary.driver.slow = { clock: w.clock, ms: 1500 };
+    const first = s1.hotplug.probe('net_null0');
+    first.catch(() => undefined);
+    await w.clock.advance(1000);
+    await expect(first).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    // A second request right away, while the primary still runs the first.
+    primary.driver.slow = null;
+    const run = s1.hotplug.probe('net_null1');
+    run.catch(() => undefined);
+    await w.clock.runAll();
+    const second = await run.then(
+      () => undefined,
+      (error: unknown) => error as Error & Record<string, unknown>,
+    );
+    // The primary's answer to ATTACH net_null0 came while s1 waited for ATTACH net_null1: not taken for it.
+    expect(second).toMatchObject({ code: 'ENOMSG', stage: 'ipc' });
+    expect(second?.message).toMatch(/answered an earlier request instead/);
+    expect(s1.lines.some((l) => l.includes('stale hotplug reply from the primary'))).toBe(true);
+    // Both operations still ran in the primary, and every process agrees.
+    expect(everywhere(procs)).toEqual(procs.map(() => ['net_null0', 'net_null1']));
+  });
 });
