@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppProcess, started } from '@eal-ts/interop';
+import { pollUntil } from '@eal-ts/test-peer';
 
 let base: string;
 let prefix = 0;
@@ -32,9 +33,19 @@ async function primaryAndSecondaries(n = 2, secondaryArgs: string[][] = []): Pro
   return processes;
 }
 
-/** Every process lists exactly these ports (ids equal everywhere). */
+/**
+ * Every process lists exactly these ports (ids equal everywhere), polling
+ * until they do or a deadline: a process resumed with SIGCONT handles the
+ * datagrams that queued while it was stopped only after it runs again.
+ */
 async function expectPorts(processes: AppProcess[], ports: string[]): Promise<void> {
-  for (const p of processes) expect(await p.list(), p.label).toEqual(ports);
+  for (const p of processes) {
+    const listed = await pollUntil(() => p.list(), (got) => JSON.stringify(got) === JSON.stringify(ports), {
+      what: `${p.label} to list ${JSON.stringify(ports)}`,
+      intervalMs: 50,
+    }).catch(() => p.list());
+    expect(listed, p.label).toEqual(ports);
+  }
 }
 
 describe('hotplug on multi-processes (DPDK test plan hotplug_mp, virtual devices)', () => {

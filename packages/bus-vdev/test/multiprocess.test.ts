@@ -2,7 +2,7 @@
 // package built (`pnpm run build`): the child fixture imports ../../dist.
 import { LogLevel, LogRegistry } from '@eal-ts/log';
 import { MpChannel, UnixTransport, createRuntimeDir } from '@eal-ts/mp-channel';
-import { DEADLINE_MS, JsonPeer } from '@eal-ts/test-peer';
+import { DEADLINE_MS, JsonPeer, pollUntil } from '@eal-ts/test-peer';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -77,14 +77,11 @@ describe('bus_vdev_mp between real processes over UnixTransport', () => {
     expect(lines).toContain('VDEV: Received 3 vdevs');
 
     // The broadcast answering our request reached the earlier secondary process as well.
-    const deadline = Date.now() + DEADLINE_MS;
-    let devices: string[] = [];
-    while (Date.now() < deadline) {
-      const event = await early.proc.command({ cmd: 'devices' }, 'devices');
-      devices = (event.devices as { name: string }[]).map((d) => d.name);
-      if (devices.includes('net_null2')) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const devices = await pollUntil(
+      async () => ((await early.proc.command({ cmd: 'devices' }, 'devices')).devices as { name: string }[]).map((d) => d.name),
+      (names) => names.includes('net_null2'),
+      { what: 'the earlier secondary to list net_null2', timeoutMs: DEADLINE_MS, intervalMs: 50 },
+    );
     expect(devices).toEqual(['net_null0', 'net_null1', 'net_null5', 'net_null2']);
   });
 });

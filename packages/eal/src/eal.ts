@@ -453,7 +453,9 @@ export class Eal {
       hotplug.seedMirror(this.vdev.devices().map((device) => device.name));
     } else {
       // rte_bus_probe: failures are logged per device, as DPDK goes on with the next.
-      await this.buses.probe();
+      // It runs in hotplug's device queue, so a request from the primary that
+      // arrives meanwhile is applied before or after it, never in the middle.
+      await hotplug.local(() => this.buses.probe());
     }
 
     // From here on, requests for unknown actions are no longer answered with IGN.

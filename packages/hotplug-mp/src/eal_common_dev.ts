@@ -123,7 +123,12 @@ function buildDevargs(bus: string, name: string, args: string): string {
  * and `remove` run DPDK's whole operation (local step, broadcast to every
  * secondary, rollback everywhere on failure); in a secondary they ask the
  * primary to run it and wait for its answer. Secondaries' requests and the
- * primary's own calls go through one queue, in arrival order.
+ * primary's own calls go through one queue, in arrival order. Underneath,
+ * every local probe and remove (the primary's requests in a secondary,
+ * rollbacks, the primary's local steps, the start-up probe through
+ * `local`) goes through a second, per-process device queue, also in
+ * arrival order; a secondary's own call never holds that queue while it
+ * waits for the primary, whose broadcast for that very call needs it.
  *
  * Events, in every process: `attached` / `detached` when a device is probed
  * or removed here (`rollback` set when that undoes a failed operation), and
@@ -137,7 +142,10 @@ export class Hotplug extends EventEmitter<HotplugEvents> {
   readonly log: Logger;
   readonly observer: boolean;
   readonly #mirror = new Map<string, string>();
+  /** Whole operations: the primary's (broadcast and rollback included), a secondary's own calls. */
   readonly #queue = new OperationQueue();
+  /** Every local probe and remove of this process, whatever asked for it, in arrival order. */
+  readonly #devices = new OperationQueue();
   readonly #ctx: HotplugContext;
   #started = false;
 
@@ -174,6 +182,7 @@ export class Hotplug extends EventEmitter<HotplugEvents> {
           this.log.err(`hotplug ${event} listener failed: ${describeError(error)}`);
         }
       },
+      local: (step) => this.#devices.run(step),
     };
   }
 
@@ -191,9 +200,21 @@ export class Hotplug extends EventEmitter<HotplugEvents> {
     return this.#queue.run(fn);
   }
 
-  /** Operations queued or running in this process. */
+  /**
+   * Runs `fn` in this process's device queue, where every local probe and
+   * remove runs (the primary's requests in a secondary, rollbacks, the local
+   * step of the primary's operations): the start-up probe (rte_bus_probe)
+   * goes through it, so a request from the primary that arrives meanwhile is
+   * applied before or after it, never in the middle. `fn` must not wait for
+   * a hotplug operation (that would wait for itself).
+   */
+  local<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#devices.run(fn);
+  }
+
+  /** Operations queued or running in this process: whole operations plus local probe/remove steps. */
   get queued(): number {
-    return this.#queue.length;
+    return this.#queue.length + this.#devices.length;
   }
 
   /** Observer mode: the primary's devices as this process last heard of them, by name, in the order they came. */
@@ -289,6 +310,7 @@ export class Hotplug extends EventEmitter<HotplugEvents> {
       this.#started = false;
     }
     await this.#queue.run(() => Promise.resolve());
+    await this.#devices.run(() => Promise.resolve());
   }
 
   /**

@@ -100,6 +100,12 @@ export interface HotplugContext {
   readonly log: Logger;
   readonly timeoutMs: number;
   emit<K extends keyof HotplugEvents>(event: K, ...args: HotplugEvents[K]): void;
+  /**
+   * Runs `step` in this process's device queue: every local probe and
+   * remove, whatever asked for it, one after the other in the order they
+   * were queued.
+   */
+  local<T>(step: () => Promise<T>): Promise<T>;
 }
 
 /** The negative errno of any failure (EIO when it carries none). */
@@ -147,21 +153,53 @@ async function sendReply(ctx: HotplugContext, channel: HotplugChannel, param: Ui
 // ---------------------------------------------------------------------------
 // Local probe and remove, with their events.
 
-/** local_dev_probe plus the `attached` event. Throws the bus's EalError (DeviceError EEXIST carries the device). */
-export async function localProbe(ctx: HotplugContext, devargs: string, rollback: boolean): Promise<Device> {
+/** local_dev_probe plus the `attached` event, run now: the caller holds the device queue. */
+async function probeNow(ctx: HotplugContext, devargs: string, rollback: boolean): Promise<Device> {
   const device = await localDevProbe(ctx.buses, devargs);
   ctx.emit('attached', { devargs, bus: device.bus.name, name: device.name, device, rollback });
   return device;
 }
 
-/** local_dev_remove plus the `detached` event. */
-export async function localRemove(ctx: HotplugContext, device: Device, devargs: string, rollback: boolean): Promise<void> {
+/** local_dev_remove plus the `detached` event, run now: the caller holds the device queue. */
+async function removeNow(ctx: HotplugContext, device: Device, devargs: string, rollback: boolean): Promise<void> {
   await localDevRemove(device);
   ctx.emit('detached', { devargs, bus: device.bus.name, name: device.name, device, rollback });
 }
 
+/** local_dev_probe plus the `attached` event, in the device queue. Throws the bus's EalError (DeviceError EEXIST carries the device). */
+export function localProbe(ctx: HotplugContext, devargs: string, rollback: boolean): Promise<Device> {
+  return ctx.local(() => probeNow(ctx, devargs, rollback));
+}
+
+/** local_dev_remove plus the `detached` event, in the device queue. */
+export function localRemove(ctx: HotplugContext, device: Device, devargs: string, rollback: boolean): Promise<void> {
+  return ctx.local(() => removeNow(ctx, device, devargs, rollback));
+}
+
 // ---------------------------------------------------------------------------
 // Requests.
+
+/**
+ * Whether a reply's param answers `req`: same devargs and the same type, or
+ * (from the primary) the rollback type it sets when it rolled the request
+ * back. A param that does not decode is not judged here (it fails as
+ * malformed later).
+ */
+function echoes(param: Uint8Array, req: EalDevMpReq, fromPrimary: boolean): boolean {
+  let reply: EalDevMpReq;
+  try {
+    reply = decodeEalDevMpReq(param);
+  } catch {
+    return true;
+  }
+  if (reply.devargs !== req.devargs) return false;
+  if (reply.t === req.t) return true;
+  return (
+    fromPrimary &&
+    ((req.t === EalDevReqType.ATTACH && reply.t === EalDevReqType.ATTACH_ROLLBACK) ||
+      (req.t === EalDevReqType.DETACH && reply.t === EalDevReqType.DETACH_ROLLBACK))
+  );
+}
 
 /**
  * eal_dev_hotplug_request_to_secondary: one REQ to every secondary, in
@@ -184,6 +222,21 @@ export async function requestToSecondaries(ctx: HotplugContext, req: EalDevMpReq
       devargs: req.devargs,
       stage: 'ipc',
       cause: error,
+    });
+  }
+  // The channel matches a reply to a request by peer and action name only
+  // (as DPDK): a secondary's late answer to an earlier request (an ATTACH
+  // answered after its timeout, while its ATTACH_ROLLBACK is pending) would
+  // pass for the answer to this one. DPDK's answers echo the request, so one
+  // that does not is counted as no answer at all.
+  const stale = response.replies.filter((reply) => !echoes(reply.param, req, false));
+  if (stale.length > 0) {
+    const peers = stale.map((r) => r.peer).join(', ');
+    ctx.log.err(`stale hotplug reply from ${peers}: it answers an earlier request, not ${type} ${req.devargs}`);
+    return new HotplugError('ENOMSG', `${stale.length} of ${response.nbSent} secondaries answered an earlier request instead of ${type} ${req.devargs} (${peers})`, {
+      op,
+      devargs: req.devargs,
+      stage: 'ipc',
     });
   }
   if (response.nbReceived !== response.nbSent) {
@@ -266,6 +319,13 @@ export async function requestToPrimary(
       });
     }
     throw new HotplugError('ENOMSG', `${op} of ${req.devargs}: the primary ${peer} ignored the request (not initialised yet)`, {
+      ...details,
+      stage: 'ipc',
+    });
+  }
+  if (!echoes(reply.param, req, true)) {
+    ctx.log.err(`stale hotplug reply from the primary: it answers an earlier request, not ${ealDevReqTypeName(req.t)} ${req.devargs}`);
+    throw new HotplugError('ENOMSG', `${op} of ${req.devargs}: the primary ${peer} answered an earlier request instead (its outcome for this one is unknown)`, {
       ...details,
       stage: 'ipc',
     });
@@ -489,6 +549,11 @@ export function handleSecondaryRequest(
  * probe the devargs here; DETACH and ATTACH_ROLLBACK remove the device they
  * name. A rollback with nothing to undo succeeds; a DETACH of a device not
  * here answers -ENOENT (-ENODEV when it is listed but not probed, as DPDK).
+ *
+ * Each request joins the device queue as it arrives, before anything is
+ * awaited, so requests are applied one after the other in arrival order
+ * (DPDK hands each to the interrupt thread with rte_eal_alarm_set): an
+ * ATTACH_ROLLBACK that follows an ATTACH still being probed undoes it.
  */
 export async function handlePrimaryRequest(ctx: HotplugContext, channel: HotplugChannel, msg: MpMessage, peer: string): Promise<void> {
   let req: EalDevMpReq;
@@ -499,7 +564,7 @@ export async function handlePrimaryRequest(ctx: HotplugContext, channel: Hotplug
     return sendReply(ctx, channel, echoReply(msg.param, negativeErrno('EINVAL')), peer);
   }
   ctx.log.debug(`hotplug request from primary: ${ealDevReqTypeName(req.t)} ${req.devargs}`);
-  const result = await secondaryAction(ctx, req);
+  const result = await ctx.local(() => secondaryAction(ctx, req));
   if (req.t === EalDevReqType.ATTACH_ROLLBACK || req.t === EalDevReqType.DETACH_ROLLBACK) {
     const parsed = tryParse(ctx, req.devargs);
     const errno = req.result !== 0 ? req.result : negativeErrno('ENOMSG');
@@ -521,7 +586,7 @@ async function secondaryAction(ctx: HotplugContext, req: EalDevMpReq): Promise<n
   const rollback = req.t === EalDevReqType.ATTACH_ROLLBACK || req.t === EalDevReqType.DETACH_ROLLBACK;
   if (req.t === EalDevReqType.ATTACH || req.t === EalDevReqType.DETACH_ROLLBACK) {
     try {
-      await localProbe(ctx, req.devargs, rollback);
+      await probeNow(ctx, req.devargs, rollback);
       return 0;
     } catch (error) {
       const result = resultOf(error);
@@ -558,7 +623,7 @@ async function secondaryAction(ctx: HotplugContext, req: EalDevMpReq): Promise<n
     return negativeErrno(device ? 'ENODEV' : 'ENOENT');
   }
   try {
-    await localRemove(ctx, device, req.devargs, rollback);
+    await removeNow(ctx, device, req.devargs, rollback);
     return 0;
   } catch (error) {
     ctx.log.err(`Failed to remove ${parsed.name} (${ealDevReqTypeName(req.t)}): ${describeError(error)}`);

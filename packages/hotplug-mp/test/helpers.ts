@@ -39,17 +39,26 @@ export class TestDriver implements Driver {
   readonly calls: string[] = [];
   failProbe: Error | null = null;
   failRemove: Error | null = null;
+  /** Makes every probe and remove take this long on `clock` (a slow driver, or a stopped process). */
+  slow: { clock: VirtualClock; ms: number } | null = null;
 
   constructor(readonly name: string) {}
 
-  probe(dev: Device): Promise<void> {
+  async probe(dev: Device): Promise<void> {
     this.calls.push(`probe ${dev.name}`);
-    return this.failProbe ? Promise.reject(this.failProbe) : Promise.resolve();
+    await this.#wait();
+    if (this.failProbe) throw this.failProbe;
   }
 
-  remove(dev: Device): Promise<void> {
+  async remove(dev: Device): Promise<void> {
     this.calls.push(`remove ${dev.name}`);
-    return this.failRemove ? Promise.reject(this.failRemove) : Promise.resolve();
+    await this.#wait();
+    if (this.failRemove) throw this.failRemove;
+  }
+
+  #wait(): Promise<void> {
+    const slow = this.slow;
+    return slow ? new Promise<void>((resolve) => slow.clock.setTimeout(resolve, slow.ms)) : Promise.resolve();
   }
 }
 

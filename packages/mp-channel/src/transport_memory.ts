@@ -70,6 +70,7 @@ export class MemoryNetwork {
   readonly #nodes = new Map<string, Node>();
   readonly #locks = new Map<string, RwLock>();
   readonly #queues = new Map<string, QueuedDatagram[]>();
+  readonly #paused = new Set<string>();
 
   constructor(options: MemoryNetworkOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -109,6 +110,31 @@ export class MemoryNetwork {
     const node = this.#nodes.get(path);
     if (node?.kind !== 'socket') throw refused('ENOENT', path);
     node.receiver = undefined;
+  }
+
+  /**
+   * The process behind `path` is stopped (SIGSTOP): datagrams sent to it are
+   * accepted and queue up, in order, until resume(); nothing is lost.
+   */
+  pause(path: string): void {
+    this.#paused.add(path);
+  }
+
+  /** The process behind `path` runs again (SIGCONT): everything that arrived meanwhile is handed over, in order. */
+  resume(path: string): void {
+    if (this.#paused.delete(path)) this.#flush(path);
+  }
+
+  /** Whether `path` is paused. */
+  isPaused(path: string): boolean {
+    return this.#paused.has(path);
+  }
+
+  /** Datagrams sent but not yet handed to their receiver (in transit or held by a paused receiver). */
+  get inFlight(): number {
+    let n = 0;
+    for (const queue of this.#queues.values()) n += queue.length;
+    return n;
   }
 
   /** Creates a plain file, e.g. an fbarray_* that cleanStale should (unlocked) or should not (locked) remove. */
@@ -189,7 +215,7 @@ export class MemoryNetwork {
 
   #flush(to: string): void {
     const queue = this.#queues.get(to);
-    if (!queue) return;
+    if (!queue || this.#paused.has(to)) return;
     while (queue[0]?.ready) {
       const { datagram } = queue.shift()!;
       const node = this.#nodes.get(to);

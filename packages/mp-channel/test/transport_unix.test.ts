@@ -1,4 +1,5 @@
 import { flock, UnixDgramSocket } from '@eal-ts/sys';
+import { eventually, holdsFor } from '@eal-ts/test-peer';
 import { mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,14 +97,14 @@ describe('UnixTransport', () => {
       sawPeers = p;
       await held;
     });
-    while (!sawPeers) await new Promise((r) => setTimeout(r, 5));
+    await eventually(() => sawPeers !== undefined, { what: 'the broadcast to hold the shared lock' });
     let bound = false;
     const binding = other.bind(join(dir, 'mp_socket_3_c'), () => undefined).then((e) => {
       bound = true;
       endpoints.push(e);
     });
-    await new Promise((r) => setTimeout(r, 200));
-    expect(bound).toBe(false);
+    // The bind waits for the exclusive lock all the while the broadcast holds the shared one.
+    await holdsFor(() => !bound, 200, 'the bind waiting for the broadcast');
     release();
     await broadcast;
     await binding;

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { addonPath } from '../src/addon.js';
 import { UnixDgramSocket } from '../src/index.js';
+import { pollUntil } from '@eal-ts/test-peer';
 import { assertBuilt, makeTempDir, removeTempDirs } from './helpers.js';
 
 afterEach(removeTempDirs);
@@ -78,8 +79,8 @@ describe('loading and resources', () => {
       await a.close();
       await b.close();
     }
-    // Let pending uv_close callbacks run.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(openFds()).toBeLessThanOrEqual(before + 2);
+    // Pending uv_close callbacks run a moment later: poll until the count is back.
+    const after = await pollUntil(openFds, (n) => n <= before + 2, { what: `the fd count back to at most ${before + 2}` }).catch(openFds);
+    expect(after).toBeLessThanOrEqual(before + 2);
   });
 });

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MpChannel, UnixTransport } from '@eal-ts/mp-channel';
+import { eventually } from '@eal-ts/test-peer';
 import { AppProcess, started, Testpmd, testpmdAvailable, testpmdLabel } from '../src/index.js';
 
 describe.skipIf(!testpmdAvailable())(`hotplug-mp as a secondary of a real ${testpmdLabel()} primary`, () => {
@@ -40,12 +41,8 @@ describe.skipIf(!testpmdAvailable())(`hotplug-mp as a secondary of a real ${test
   }
 
   /** Polls until `probe` holds (a broadcast's effect arrives a moment after testpmd's prompt). */
-  async function eventually(probe: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await probe())) {
-      if (Date.now() > deadline) throw new Error('condition not met in time');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+  function until(probe: () => Promise<boolean>, what: string): Promise<void> {
+    return eventually(probe, { what, intervalMs: 50 });
   }
 
   it('--proc-type=auto detects the DPDK primary, becomes a secondary, and its vdev scan brings in net_null0', async () => {
@@ -56,7 +53,7 @@ describe.skipIf(!testpmdAvailable())(`hotplug-mp as a secondary of a real ${test
   it('testpmd `port attach net_null1`: the secondary probes its own driver, replies, and lists it', async () => {
     const out = await testpmd!.command('port attach net_null1', { until: /Port \d+ is attached|testpmd> [\s\S]*testpmd> |Failed/ });
     expect(out).not.toMatch(/Failed/);
-    await eventually(async () => (await ourNames()).includes('net_null1'));
+    await until(async () => (await ourNames()).includes('net_null1'), 'net_null1 in our port list');
     expect(await ourNames()).toEqual(['net_null0', 'net_null1']);
     expect(await testpmdNames()).toEqual(['net_null0', 'net_null1']);
   });
@@ -72,12 +69,12 @@ describe.skipIf(!testpmdAvailable())(`hotplug-mp as a secondary of a real ${test
 
   it('testpmd `port stop` + `device detach net_null1`: it leaves our list', async () => {
     await testpmd!.command('port attach net_null1', { until: /Port \d+ is attached|Failed/ });
-    await eventually(async () => (await ourNames()).includes('net_null1'));
+    await until(async () => (await ourNames()).includes('net_null1'), 'net_null1 in our port list');
     const id = [...(await testpmd!.ports())].find(([, name]) => name === 'net_null1')![0];
     await testpmd!.command(`port stop ${id}`);
     const out = await testpmd!.command('device detach net_null1', { until: /Device net_null1 is detached[\s\S]*testpmd> |Failed|failed/ });
     expect(out).toMatch(/Device net_null1 is detached/);
-    await eventually(async () => !(await ourNames()).includes('net_null1'));
+    await until(async () => !(await ourNames()).includes('net_null1'), 'net_null1 gone from our port list');
     expect(await ourNames()).toEqual(['net_null0']);
     expect(await testpmdNames()).toEqual(['net_null0']);
   });

@@ -91,3 +91,4 @@ export class JsonPeer {
     for (const wake of [...this.#waiters]) wake();
   }
 }
+export { type PollOptions, eventually, holdsFor, pollUntil } from './poll.js';
