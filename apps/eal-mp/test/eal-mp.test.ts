@@ -2,7 +2,7 @@
 // stopped by pid when the test ends, in a temporary RUNTIME_DIRECTORY.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -97,12 +97,26 @@ describe('eal-mp CLI', () => {
     expect(run.stderr).toMatch(/eal-mp: .*(ENOENT|no runtime directory|ECONNREFUSED)/);
   });
 
-  it('request that gets no reply fails with exit 1 after --timeout-ms', async () => {
+  it('request to a serve primary without --echo is answered IGN at once: exit 1 naming it', async () => {
     const primary = eal('serve', '--file-prefix', 'p2');
     await primary.waitFor(/serving as the primary/);
-    const run = eal('request', '--file-prefix', 'p2', '--name', 'hello', '--timeout-ms', '300');
+    const run = eal('request', '--file-prefix', 'p2', '--name', 'hello', '--timeout-ms', '20000');
     expect(await run.exit).toBe(1);
-    expect(run.stderr).toContain('no reply to hello within 300 ms');
+    expect(run.stderr).toContain('did not take hello (it answered IGN');
+  });
+
+  it('request that gets no reply fails with exit 1 after --timeout-ms', async () => {
+    const dir = runtimeDir('p2b', { env: { RUNTIME_DIRECTORY: base } });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const primary = await MpChannel.open({ transport: new UnixTransport(), role: 'primary', runtimeDir: dir });
+    try {
+      primary.register('hello', () => undefined); // takes it, never answers
+      const run = eal('request', '--file-prefix', 'p2b', '--name', 'hello', '--timeout-ms', '300');
+      expect(await run.exit).toBe(1);
+      expect(run.stderr).toContain('no reply to hello within 300 ms');
+    } finally {
+      await primary.close();
+    }
   });
 
   it('a second serve for the same prefix is refused, naming the running primary', async () => {
@@ -135,7 +149,6 @@ describe('eal-mp CLI', () => {
 
   it('listen --echo-requests answers a broadcast request from the primary and prints both', async () => {
     const dir = runtimeDir('p5', { env: { RUNTIME_DIRECTORY: base } });
-    const { mkdir } = await import('node:fs/promises');
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const primary = await MpChannel.open({ transport: new UnixTransport(), role: 'primary', runtimeDir: dir });
     try {
@@ -150,6 +163,31 @@ describe('eal-mp CLI', () => {
       expect(listener.jsonLines().slice(-2)).toEqual([
         { dir: 'in', type: 'REQ', name: 'ping', param: '09', fds: 0, peer: primary.path },
         { dir: 'out', type: 'REP', name: 'ping', param: '09', fds: 0, peer: primary.path },
+      ]);
+    } finally {
+      await primary.close();
+    }
+  });
+
+  it('listen never disturbs: a broadcast counts it as not sent to (IGN), and it prints both', async () => {
+    const dir = runtimeDir('p6', { env: { RUNTIME_DIRECTORY: base } });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const primary = await MpChannel.open({ transport: new UnixTransport(), role: 'primary', runtimeDir: dir });
+    try {
+      const listener = eal('listen', '--file-prefix', 'p6', '--json');
+      const deadline = Date.now() + DEADLINE_MS;
+      while (!(await readdir(dir)).some((n) => n.startsWith('mp_socket_'))) {
+        if (Date.now() > deadline) throw new Error(`the listener never bound: ${listener.stderr}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const started = Date.now();
+      const response = await primary.request({ name: 'ping', param: Uint8Array.from([7]), fds: [] }, { timeoutMs: 10_000 });
+      await listener.waitFor(/"type":"IGN"/);
+      expect(response).toEqual({ nbSent: 0, nbReceived: 0, replies: [] });
+      expect(Date.now() - started).toBeLessThan(10_000); // answered, not timed out
+      expect(listener.jsonLines().slice(-2)).toEqual([
+        { dir: 'in', type: 'REQ', name: 'ping', param: '07', fds: 0, peer: primary.path },
+        { dir: 'out', type: 'IGN', name: 'ping', param: '', fds: 0, peer: primary.path },
       ]);
     } finally {
       await primary.close();

@@ -260,6 +260,18 @@ export class MpChannel {
     return this.#actions.delete(name);
   }
 
+  /**
+   * An IGN answer to a REQ: the requester counts us as not sent to, so its
+   * nbSent/nbReceived are as if we did not exist (mp_request_sync's
+   * reply_received == -1). Resolves false if the peer is gone.
+   */
+  async ignore(name: string, peer: string): Promise<boolean> {
+    this.#checkOpen();
+    encodeMpName(name);
+    if (typeof peer !== 'string' || peer.length === 0) throw new MpError('EINVAL', `cannot answer IGN for ${name}: peer is empty (an unbound socket)`);
+    return this.#sendTo(peer, MpMsgType.IGN, { name, param: new Uint8Array(0), fds: [] });
+  }
+
   /** From now on a request for an unknown action is only logged instead of answered with IGN (internal_conf->init_complete). */
   initComplete(): void {
     this.#initComplete = true;
@@ -585,13 +597,13 @@ export class MpChannel {
     return true;
   }
 
-  /** IGN: the requester then counts us as not sent to (mp_request_sync's reply_received == -1). */
+  /** IGN for a request we cannot handle yet; never throws. */
   #answerIgn(peer: string, name: string): void {
     if (peer === '') {
       this.logger.err(`Cannot answer IGN for ${name} to an unbound socket`);
       return;
     }
-    this.#sendTo(peer, MpMsgType.IGN, { name, param: new Uint8Array(0), fds: [] }).catch(() => undefined);
+    this.ignore(name, peer).catch(() => undefined);
   }
 
   /** Runs an action; its fds are closed once it is done unless it took them. */

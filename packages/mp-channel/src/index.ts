@@ -54,7 +54,9 @@ export {
   type MpRequestOptions,
   type MpTrace,
   type MpUnhandledAction,
+  type MpReceivedMessage,
 } from './eal_common_proc.js';
+export { openMpObserver, MpParamDecoders, type MpObserverOptions, type MpParamDecoder } from './mp_observer.js';
 export {
   PrimaryLock,
   primaryLockHolder,
