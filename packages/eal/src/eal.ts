@@ -117,6 +117,11 @@ export interface EalInitOptions {
   prgname?: string;
   /** The mp transport; default a new UnixTransport (tests may pass another). */
   transport?: MpTransport;
+  /**
+   * Gives up init's wait for the runtime directory's lock (rte_mp_channel_init's
+   * flock, bounded anyway by the transport's lockTimeoutMs, 10 s by default).
+   */
+  signal?: AbortSignal;
 }
 
 /** Runtime directories an Eal of this process holds: POSIX record locks cannot tell two of them apart. */
@@ -338,6 +343,7 @@ export class Eal {
           runtimeDir: dir,
           logger: loggers.eal,
           layout: opts.mpLayout,
+          signal: init.signal,
         });
       } catch (error) {
         throw initError('mp-channel', 'EFAULT', 'failed to init mp channel', error);

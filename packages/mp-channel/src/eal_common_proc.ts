@@ -107,6 +107,8 @@ export interface MpChannelOptions {
   tap?: (trace: MpTrace) => void;
   /** Takes messages for unregistered actions (tools that answer anything); DPDK has no such hook. */
   unhandled?: MpUnhandledAction;
+  /** Gives up open() (its waits for the runtime directory's lock) with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface MpRequestOptions {
@@ -209,8 +211,10 @@ export class MpChannel {
     // Peers see our path as we bound it, and the stale-socket scan compares absolute paths.
     options = { ...options, runtimeDir: resolve(options.runtimeDir) };
     const logger = options.logger ?? new LogRegistry().register('lib.eal', { prefix: 'EAL' });
+    const lockOptions = { signal: options.signal };
+    options.signal?.throwIfAborted();
     if (options.role === 'primary') {
-      for (const removed of await options.transport.cleanStale(options.runtimeDir)) {
+      for (const removed of await options.transport.cleanStale(options.runtimeDir, lockOptions)) {
         logger.debug(`Removed stale runtime file ${removed}`);
       }
     }
@@ -225,6 +229,7 @@ export class MpChannel {
       path,
       (d) => channel.#receive(d),
       (error) => logger.err(`mp socket ${path}: receive failed: ${describe(error)}`),
+      lockOptions,
     );
     logger.info(`Multi-process socket ${path}`);
     const backlog = channel.#backlog ?? [];
@@ -338,7 +343,7 @@ export class MpChannel {
     const response =
       this.role === 'secondary'
         ? await this.#gather([this.primaryPath], msg, timeoutMs, signal)
-        : await this.#transport.withPeers(this.runtimeDir, (peers) => this.#gather([...peers].sort(), msg, timeoutMs, signal));
+        : await this.#transport.withPeers(this.runtimeDir, (peers) => this.#gather([...peers].sort(), msg, timeoutMs, signal), { signal });
     if (keepFds) return response;
     for (const reply of response.replies) {
       this.#closeFds(reply.fds);

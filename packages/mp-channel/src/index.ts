@@ -33,7 +33,7 @@ export {
   matchFbarrayFilter,
   type RuntimeEnvironment,
 } from './eal_filesystem.js';
-export type { ReceivedDatagram, MpEndpoint, MpTransport } from './transport.js';
+export type { ReceivedDatagram, MpEndpoint, MpLockOptions, MpTransport } from './transport.js';
 export { UnixTransport, type UnixTransportOptions } from './transport_unix.js';
 export {
   MemoryNetwork,
