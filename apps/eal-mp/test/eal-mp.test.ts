@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MpChannel, UnixTransport, runtimeDir } from '@eal-ts/mp-channel';
+import { MpChannel, MpParamDecoders, UnixTransport, runtimeDir } from '@eal-ts/mp-channel';
+import { runEalMp } from '../src/eal-mp.js';
 
 const BIN = fileURLToPath(new URL('../bin/eal-mp.js', import.meta.url));
 const DEADLINE_MS = 20_000;
@@ -190,6 +191,35 @@ describe('eal-mp CLI', () => {
         { dir: 'out', type: 'IGN', name: 'ping', param: '', fds: 0, peer: primary.path },
       ]);
     } finally {
+      await primary.close();
+    }
+  });
+
+  it('listen prints a param decoder\'s reading under the hex when CliIo has one (in-process)', async () => {
+    const dir = runtimeDir('p7', { env: { RUNTIME_DIRECTORY: base } });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const primary = await MpChannel.open({ transport: new UnixTransport(), role: 'primary', runtimeDir: dir });
+    const saved = process.env.RUNTIME_DIRECTORY;
+    process.env.RUNTIME_DIRECTORY = base;
+    let out = '';
+    let stop!: () => void;
+    const stopped = new Promise<void>((r) => (stop = r));
+    const decoders = new MpParamDecoders().register('op', (p) => `op number ${p[0]}`);
+    try {
+      const status = runEalMp(['listen', '--file-prefix', 'p7'], { stdout: (t) => (out += t), stderr: (t) => (out += t), interrupted: () => stopped, decoders });
+      const deadline = Date.now() + DEADLINE_MS;
+      while (!(await readdir(dir)).some((n) => n.startsWith('mp_socket_'))) {
+        if (Date.now() > deadline) throw new Error(`listen never bound: ${out}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(await primary.request({ name: 'op', param: Uint8Array.from([42]), fds: [] }, { timeoutMs: 5_000 })).toEqual({ nbSent: 0, nbReceived: 0, replies: [] });
+      stop();
+      expect(await status).toBe(0);
+      expect(out).toBe(`<- REQ op (1 bytes) from ${primary.path}\n   2a\n   = op number 42\n-> IGN op (0 bytes) to ${primary.path}\n`);
+    } finally {
+      stop();
+      if (saved === undefined) delete process.env.RUNTIME_DIRECTORY;
+      else process.env.RUNTIME_DIRECTORY = saved;
       await primary.close();
     }
   });
