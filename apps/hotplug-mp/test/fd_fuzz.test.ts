@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { AppProcess, started } from '@eal-ts/interop';
-import { encodeMpMsg, MP_MSG_LAYOUTS, type MpLayout } from '@eal-ts/mp-channel';
+import { decodeMpMsg, encodeMpMsg, MP_MSG_LAYOUTS, type MpLayout } from '@eal-ts/mp-channel';
 import { UnixDgramSocket } from '@eal-ts/sys';
 
 const DATAGRAMS_PER_TARGET = 1500;
@@ -154,8 +154,32 @@ it('no fd received with malformed or unexpected datagrams is kept, and hotplug s
       sentFds += fds;
     }
   }
+  // Well-formed requests too: the hotplug action runs to its end (a DETACH of
+  // a device nobody has) with fds it does not use, and answers the fuzzer.
+  const detach = new Uint8Array(136);
+  new DataView(detach.buffer).setInt32(0, 1, true);
+  detach.set(Buffer.from('net_null_nobody'), 4);
+  let answers = 0;
+  sender.on('datagram', (d) => {
+    try {
+      const reply = decodeMpMsg(d.data.subarray(0, d.size));
+      if (reply.type === 2 && Buffer.from(reply.param.subarray(4, 19)).toString() === 'net_null_nobody') answers++;
+    } catch {
+      // not a message: ignore
+    }
+  });
+  for (let i = 0; i < 10; i++) {
+    for (const target of targets) {
+      await sender.send(target, encodeMpMsg({ type: 1, name: 'eal_dev_mp_request', param: detach, numFds: 3 }), [devNull, devNull, devNull]);
+      sentFds += 3;
+    }
+  }
   expect(sentFds).toBeGreaterThan(DATAGRAMS_PER_TARGET * 4);
   await expectFlat(processes, baseline);
+  // Both handled the well-formed ones (each answered every DETACH it was asked).
+  const deadline = Date.now() + FLAT_DEADLINE_MS;
+  while (answers < 20 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(answers).toBe(20);
 
   expect(await primary.command('attach net_null0')).toEqual(['attached device net_null0']);
   expect(await secondary.list()).toEqual(['0\tnet_null0']);
