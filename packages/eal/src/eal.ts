@@ -118,8 +118,10 @@ export interface EalInitOptions {
   /** The mp transport; default a new UnixTransport (tests may pass another). */
   transport?: MpTransport;
   /**
-   * Gives up init's wait for the runtime directory's lock (rte_mp_channel_init's
-   * flock, bounded anyway by the transport's lockTimeoutMs, 10 s by default).
+   * Gives up init: its waits (the runtime directory's flock, bounded anyway by
+   * the transport's lockTimeoutMs, 10 s by default; a secondary's wait for the
+   * primary to complete its init) end at once, and between steps init stops.
+   * Init then rejects with the signal's reason, after undoing what it did.
    */
   signal?: AbortSignal;
 }
@@ -211,6 +213,8 @@ export class Eal {
     } catch (error) {
       eal.log.err(`Cannot init EAL: ${messageOf(error)}`);
       await eal.#teardown();
+      // An abort rejects with the caller's own reason, whatever step noticed it.
+      if (init.signal?.aborted) throw init.signal.reason as Error;
       throw error;
     }
     return eal;
@@ -309,6 +313,8 @@ export class Eal {
     const opts = this.options;
     const env = init.env ?? process.env;
     const runtimeEnv = { env, ...(init.uid !== undefined ? { uid: init.uid } : {}) };
+    const signal = init.signal;
+    signal?.throwIfAborted();
 
     // Runtime directory (eal_create_runtime_dir), not in --no-shconf / --in-memory.
     if (!opts.noShconf) {
@@ -330,7 +336,8 @@ export class Eal {
       this.#runtimeDir = dir;
     }
 
-    await this.#decideProcessType();
+    await this.#decideProcessType(signal);
+    signal?.throwIfAborted();
     const dir = this.#runtimeDir;
     const loggers = this.loggers;
 
@@ -352,7 +359,9 @@ export class Eal {
       this.log.debug('mp channel disabled (no shared config): hotplug acts in this process only');
     }
 
+    signal?.throwIfAborted();
     await this.#openPorts(dir);
+    signal?.throwIfAborted();
 
     // Buses and the drivers eal-ts ships.
     try {
@@ -457,7 +466,7 @@ export class Eal {
   }
 
   /** rte_config_init's choice: explicit, or auto through the config lock (eal_proc_type_detect). */
-  async #decideProcessType(): Promise<void> {
+  async #decideProcessType(signal: AbortSignal | undefined): Promise<void> {
     const opts = this.options;
     const dir = this.#runtimeDir;
     if (dir === null) {
@@ -509,7 +518,7 @@ export class Eal {
     } catch (error) {
       throw initError('proc-type', 'EIO', 'Cannot init config', error);
     }
-    if (this.#processType === 'secondary') await this.#waitPrimaryComplete(dir);
+    if (this.#processType === 'secondary') await this.#waitPrimaryComplete(dir, signal);
   }
 
   /**
@@ -518,7 +527,7 @@ export class Eal {
    * sized its config (rte_mem_config) before locking it; ours leaves it
    * empty, which tells the two apart. DPDK's is taken as complete.
    */
-  async #waitPrimaryComplete(dir: string): Promise<void> {
+  async #waitPrimaryComplete(dir: string, signal: AbortSignal | undefined): Promise<void> {
     const config = configPath(dir);
     const timeoutMs = this.options.hotplugTimeoutMs;
     const deadline = Date.now() + timeoutMs;
@@ -541,7 +550,7 @@ export class Eal {
             `the primary process (pid ${holder.pid}) of ${dir} did not complete its initialisation within ${timeoutMs} ms`,
           );
         }
-        await sleep(10);
+        await sleep(10, undefined, { signal });
       }
     } catch (error) {
       throw initError('proc-type', 'EIO', 'Cannot attach to the primary process', error);
