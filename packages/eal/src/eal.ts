@@ -435,6 +435,7 @@ export class Eal {
     // arrives between our bind and our scan is handled, not answered IGN and
     // missed.
     await this.buses.scan();
+    signal?.throwIfAborted();
 
     if (opts.hotplugObserver) {
       // An observer runs no driver: it mirrors the devices the primary reported.
