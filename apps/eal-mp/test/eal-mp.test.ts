@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MpChannel, MpParamDecoders, UnixTransport, runtimeDir } from '@eal-ts/mp-channel';
+import { encodeVdevParam, VDEV_MP_KEY, VDEV_SCAN_ONE } from '@eal-ts/bus-vdev';
+import { EAL_DEV_MP_ACTION_REQUEST, EalDevReqType, encodeEalDevMpReq } from '@eal-ts/hotplug-mp';
 import { runEalMp } from '../src/eal-mp.js';
 
 const BIN = fileURLToPath(new URL('../bin/eal-mp.js', import.meta.url));
@@ -220,6 +222,30 @@ describe('eal-mp CLI', () => {
       stop();
       if (saved === undefined) delete process.env.RUNTIME_DIRECTORY;
       else process.env.RUNTIME_DIRECTORY = saved;
+      await primary.close();
+    }
+  });
+
+  it('the eal-mp binary decodes eal_dev_mp_request and bus_vdev_mp params under their hex', async () => {
+    const dir = runtimeDir('p8', { env: { RUNTIME_DIRECTORY: base } });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const primary = await MpChannel.open({ transport: new UnixTransport(), role: 'primary', runtimeDir: dir });
+    try {
+      const listener = eal('listen', '--file-prefix', 'p8');
+      const deadline = Date.now() + DEADLINE_MS;
+      while (!(await readdir(dir)).some((n) => n.startsWith('mp_socket_'))) {
+        if (Date.now() > deadline) throw new Error(`the listener never bound: ${listener.stderr}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const attach = encodeEalDevMpReq({ t: EalDevReqType.ATTACH, devargs: 'net_null3', result: 0 });
+      expect(await primary.request({ name: EAL_DEV_MP_ACTION_REQUEST, param: attach, fds: [] }, { timeoutMs: 10_000 })).toMatchObject({ nbSent: 0 });
+      await primary.send({ name: VDEV_MP_KEY, param: encodeVdevParam({ type: VDEV_SCAN_ONE, num: 0, name: 'net_null3' }), fds: [] });
+      await primary.send({ name: EAL_DEV_MP_ACTION_REQUEST, param: Uint8Array.from([1, 2]), fds: [] });
+      await listener.waitFor(/= undecodable/);
+      expect(listener.stdout).toContain('   = ATTACH "net_null3" result 0\n');
+      expect(listener.stdout).toContain('   = SCAN_ONE net_null3\n');
+      expect(listener.stdout).toContain('   = undecodable: param is 2 bytes, expected 136\n');
+    } finally {
       await primary.close();
     }
   });
