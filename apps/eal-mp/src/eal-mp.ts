@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import {
   MpChannel,
   type MpLayout,
+  type MpParamDecoders,
   type MpTrace,
   PrimaryLock,
   RTE_MP_MAX_PARAM_LEN,
@@ -14,6 +15,7 @@ import {
   formatDpdkVersion,
   matchMpSocketFilter,
   mpSocketPath,
+  openMpObserver,
   primaryLockHolder,
   readPrimaryConfig,
   runtimeDir,
@@ -26,6 +28,8 @@ export interface CliIo {
   stderr: (text: string) => void;
   /** Resolves when the user interrupts (SIGINT/SIGTERM). */
   interrupted: () => Promise<void>;
+  /** Param decoders for the human output (eal_dev_mp_request, bus_vdev_mp, …); hex only without. */
+  decoders?: MpParamDecoders;
 }
 
 interface ChannelOptions {
@@ -77,8 +81,16 @@ async function openChannel(
   io: CliIo,
   echoRequests: boolean,
 ): Promise<MpChannel> {
-  const print = (trace: MpTrace): void => io.stdout((options.json ? traceToJson(trace) : traceToText(trace)) + '\n');
+  const print = (trace: MpTrace): void => {
+    const decoded = options.json ? undefined : io.decoders?.describeTrace(trace);
+    io.stdout((options.json ? traceToJson(trace) : traceToText(trace)) + (decoded === undefined ? '' : `\n   = ${decoded}`) + '\n');
+  };
   const dir = role === 'primary' ? await createRuntimeDir(options.filePrefix) : runtimeDir(options.filePrefix);
+  if (role === 'secondary') {
+    // Never disturbs the application: every REQ is answered with IGN (or echoed when asked to).
+    const transport = new UnixTransport();
+    return openMpObserver({ transport, runtimeDir: dir, layout: options.layout, onTrace: print, echoRequests });
+  }
   const channel: MpChannel = await MpChannel.open({
     transport: new UnixTransport(),
     role,
@@ -87,7 +99,10 @@ async function openChannel(
     layout: options.layout,
     tap: print,
     unhandled: async (msg, peer, type) => {
-      if (echoRequests && type === 'REQ') await channel.reply(msg, peer);
+      if (type !== 'REQ' || peer === '') return;
+      // A secondary asking this stand-in primary gets an answer at once, never a timeout.
+      if (echoRequests) await channel.reply({ name: msg.name, param: msg.param, fds: [] }, peer);
+      else await channel.ignore(msg.name, peer);
     },
   });
   channel.initComplete();

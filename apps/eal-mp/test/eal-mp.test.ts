@@ -2,12 +2,15 @@
 // stopped by pid when the test ends, in a temporary RUNTIME_DIRECTORY.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MpChannel, UnixTransport, runtimeDir } from '@eal-ts/mp-channel';
+import { MpChannel, MpParamDecoders, UnixTransport, runtimeDir } from '@eal-ts/mp-channel';
+import { encodeVdevParam, VDEV_MP_KEY, VDEV_SCAN_ONE } from '@eal-ts/bus-vdev';
+import { EAL_DEV_MP_ACTION_REQUEST, EalDevReqType, encodeEalDevMpReq } from '@eal-ts/hotplug-mp';
+import { runEalMp } from '../src/eal-mp.js';
 
 const BIN = fileURLToPath(new URL('../bin/eal-mp.js', import.meta.url));
 const DEADLINE_MS = 20_000;
@@ -97,12 +100,26 @@ describe('eal-mp CLI', () => {
     expect(run.stderr).toMatch(/eal-mp: .*(ENOENT|no runtime directory|ECONNREFUSED)/);
   });
 
-  it('request that gets no reply fails with exit 1 after --timeout-ms', async () => {
+  it('request to a serve primary without --echo is answered IGN at once: exit 1 naming it', async () => {
     const primary = eal('serve', '--file-prefix', 'p2');
     await primary.waitFor(/serving as the primary/);
-    const run = eal('request', '--file-prefix', 'p2', '--name', 'hello', '--timeout-ms', '300');
+    const run = eal('request', '--file-prefix', 'p2', '--name', 'hello', '--timeout-ms', '20000');
     expect(await run.exit).toBe(1);
-    expect(run.stderr).toContain('no reply to hello within 300 ms');
+    expect(run.stderr).toContain('did not take hello (it answered IGN');
+  });
+
+  it('request that gets no reply fails with exit 1 after --timeout-ms', async () => {
+    const dir = runtimeDir('p2b', { env: { RUNTIME_DIRECTORY: base } });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const primary = await MpChannel.open({ transport: new UnixTransport(), role: 'primary', runtimeDir: dir });
+    try {
+      primary.register('hello', () => undefined); // takes it, never answers
+      const run = eal('request', '--file-prefix', 'p2b', '--name', 'hello', '--timeout-ms', '300');
+      expect(await run.exit).toBe(1);
+      expect(run.stderr).toContain('no reply to hello within 300 ms');
+    } finally {
+      await primary.close();
+    }
   });
 
   it('a second serve for the same prefix is refused, naming the running primary', async () => {
@@ -136,7 +153,6 @@ describe('eal-mp CLI', () => {
 
   it('listen --echo-requests answers a broadcast request from the primary and prints both', async () => {
     const dir = runtimeDir('p5', { env: { RUNTIME_DIRECTORY: base } });
-    const { mkdir } = await import('node:fs/promises');
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const primary = await MpChannel.open({ transport: new UnixTransport(), role: 'primary', runtimeDir: dir });
     try {
@@ -152,6 +168,84 @@ describe('eal-mp CLI', () => {
         { dir: 'in', type: 'REQ', name: 'ping', param: '09', fds: 0, peer: primary.path },
         { dir: 'out', type: 'REP', name: 'ping', param: '09', fds: 0, peer: primary.path },
       ]);
+    } finally {
+      await primary.close();
+    }
+  });
+
+  it('listen never disturbs: a broadcast counts it as not sent to (IGN), and it prints both', async () => {
+    const dir = runtimeDir('p6', { env: { RUNTIME_DIRECTORY: base } });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const primary = await MpChannel.open({ transport: new UnixTransport(), role: 'primary', runtimeDir: dir });
+    try {
+      const listener = eal('listen', '--file-prefix', 'p6', '--json');
+      const deadline = Date.now() + DEADLINE_MS;
+      while (!(await readdir(dir)).some((n) => n.startsWith('mp_socket_'))) {
+        if (Date.now() > deadline) throw new Error(`the listener never bound: ${listener.stderr}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const started = Date.now();
+      const response = await primary.request({ name: 'ping', param: Uint8Array.from([7]), fds: [] }, { timeoutMs: 10_000 });
+      await listener.waitFor(/"type":"IGN"/);
+      expect(response).toEqual({ nbSent: 0, nbReceived: 0, replies: [] });
+      expect(Date.now() - started).toBeLessThan(10_000); // answered, not timed out
+      expect(listener.jsonLines().slice(-2)).toEqual([
+        { dir: 'in', type: 'REQ', name: 'ping', param: '07', fds: 0, peer: primary.path },
+        { dir: 'out', type: 'IGN', name: 'ping', param: '', fds: 0, peer: primary.path },
+      ]);
+    } finally {
+      await primary.close();
+    }
+  });
+
+  it('listen prints a param decoder\'s reading under the hex when CliIo has one (in-process)', async () => {
+    const dir = runtimeDir('p7', { env: { RUNTIME_DIRECTORY: base } });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const primary = await MpChannel.open({ transport: new UnixTransport(), role: 'primary', runtimeDir: dir });
+    const saved = process.env.RUNTIME_DIRECTORY;
+    process.env.RUNTIME_DIRECTORY = base;
+    let out = '';
+    let stop!: () => void;
+    const stopped = new Promise<void>((r) => (stop = r));
+    const decoders = new MpParamDecoders().register('op', (p) => `op number ${p[0]}`);
+    try {
+      const status = runEalMp(['listen', '--file-prefix', 'p7'], { stdout: (t) => (out += t), stderr: (t) => (out += t), interrupted: () => stopped, decoders });
+      const deadline = Date.now() + DEADLINE_MS;
+      while (!(await readdir(dir)).some((n) => n.startsWith('mp_socket_'))) {
+        if (Date.now() > deadline) throw new Error(`listen never bound: ${out}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(await primary.request({ name: 'op', param: Uint8Array.from([42]), fds: [] }, { timeoutMs: 5_000 })).toEqual({ nbSent: 0, nbReceived: 0, replies: [] });
+      stop();
+      expect(await status).toBe(0);
+      expect(out).toBe(`<- REQ op (1 bytes) from ${primary.path}\n   2a\n   = op number 42\n-> IGN op (0 bytes) to ${primary.path}\n`);
+    } finally {
+      stop();
+      if (saved === undefined) delete process.env.RUNTIME_DIRECTORY;
+      else process.env.RUNTIME_DIRECTORY = saved;
+      await primary.close();
+    }
+  });
+
+  it('the eal-mp binary decodes eal_dev_mp_request and bus_vdev_mp params under their hex', async () => {
+    const dir = runtimeDir('p8', { env: { RUNTIME_DIRECTORY: base } });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const primary = await MpChannel.open({ transport: new UnixTransport(), role: 'primary', runtimeDir: dir });
+    try {
+      const listener = eal('listen', '--file-prefix', 'p8');
+      const deadline = Date.now() + DEADLINE_MS;
+      while (!(await readdir(dir)).some((n) => n.startsWith('mp_socket_'))) {
+        if (Date.now() > deadline) throw new Error(`the listener never bound: ${listener.stderr}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const attach = encodeEalDevMpReq({ t: EalDevReqType.ATTACH, devargs: 'net_null3', result: 0 });
+      expect(await primary.request({ name: EAL_DEV_MP_ACTION_REQUEST, param: attach, fds: [] }, { timeoutMs: 10_000 })).toMatchObject({ nbSent: 0 });
+      await primary.send({ name: VDEV_MP_KEY, param: encodeVdevParam({ type: VDEV_SCAN_ONE, num: 0, name: 'net_null3' }), fds: [] });
+      await primary.send({ name: EAL_DEV_MP_ACTION_REQUEST, param: Uint8Array.from([1, 2]), fds: [] });
+      await listener.waitFor(/= undecodable/);
+      expect(listener.stdout).toContain('   = ATTACH "net_null3" result 0\n');
+      expect(listener.stdout).toContain('   = SCAN_ONE net_null3\n');
+      expect(listener.stdout).toContain('   = undecodable: param is 2 bytes, expected 136\n');
     } finally {
       await primary.close();
     }

@@ -22,5 +22,6 @@ export {
   VdevParamError,
   type VdevParamProblem,
   decodeVdevParam,
+  describeVdevParam,
   encodeVdevParam,
 } from './vdev_mp.js';

@@ -90,6 +90,17 @@ export function decodeVdevParam(param: Uint8Array): VdevParam {
   return { type, num, name };
 }
 
+/**
+ * One line for people (eal-mp listen, traces): `SCAN_REQ`, `SCAN_ONE net_null0`,
+ * `SCAN_REP num 2`. Throws VdevParamError for a param that does not decode.
+ */
+export function describeVdevParam(param: Uint8Array): string {
+  const p = decodeVdevParam(param);
+  if (p.type === VDEV_SCAN_REQ) return 'SCAN_REQ';
+  if (p.type === VDEV_SCAN_ONE) return `SCAN_ONE ${p.name}`;
+  return `SCAN_REP num ${p.num}`;
+}
+
 /** The part of an MpChannel the vdev bus uses (so a test double or a wrapper fits too). */
 export type VdevMpChannel = Pick<MpChannel, 'role' | 'register' | 'unregister' | 'send' | 'reply' | 'request'>;
 

@@ -124,6 +124,13 @@ export interface EalInitOptions {
   prgname?: string;
   /** The mp transport; default a new UnixTransport (tests may pass another). */
   transport?: MpTransport;
+  /**
+   * Gives up init: its waits (the runtime directory's flock, bounded anyway by
+   * the transport's lockTimeoutMs, 10 s by default; a secondary's wait for the
+   * primary to complete its init) end at once, and between steps init stops.
+   * Init then rejects with the signal's reason, after undoing what it did.
+   */
+  signal?: AbortSignal;
 }
 
 /** Runtime directories an Eal of this process holds: POSIX record locks cannot tell two of them apart. */
@@ -216,6 +223,8 @@ export class Eal {
     } catch (error) {
       eal.log.err(`Cannot init EAL: ${messageOf(error)}`);
       await eal.#teardown();
+      // An abort rejects with the caller's own reason, whatever step noticed it.
+      if (init.signal?.aborted) throw init.signal.reason as Error;
       throw error;
     }
     return eal;
@@ -327,6 +336,8 @@ export class Eal {
     const opts = this.options;
     const env = init.env ?? process.env;
     const runtimeEnv = { env, ...(init.uid !== undefined ? { uid: init.uid } : {}) };
+    const signal = init.signal;
+    signal?.throwIfAborted();
 
     // Runtime directory (eal_create_runtime_dir), not in --no-shconf / --in-memory.
     if (!opts.noShconf) {
@@ -348,7 +359,8 @@ export class Eal {
       this.#runtimeDir = dir;
     }
 
-    await this.#decideProcessType();
+    await this.#decideProcessType(signal);
+    signal?.throwIfAborted();
     const dir = this.#runtimeDir;
     const loggers = this.loggers;
 
@@ -363,6 +375,7 @@ export class Eal {
           runtimeDir: dir,
           logger: loggers.eal,
           layout: this.#mpLayout,
+          signal: init.signal,
         });
       } catch (error) {
         throw initError('mp-channel', 'EFAULT', 'failed to init mp channel', error);
@@ -373,7 +386,9 @@ export class Eal {
       this.log.debug('mp channel disabled (no shared config): hotplug acts in this process only');
     }
 
+    signal?.throwIfAborted();
     await this.#openPorts(dir);
+    signal?.throwIfAborted();
 
     // Buses and the drivers eal-ts ships.
     try {
@@ -447,6 +462,7 @@ export class Eal {
     // arrives between our bind and our scan is handled, not answered IGN and
     // missed.
     await this.buses.scan();
+    signal?.throwIfAborted();
 
     if (opts.hotplugObserver) {
       // An observer runs no driver: it mirrors the devices the primary reported.
@@ -480,7 +496,7 @@ export class Eal {
   }
 
   /** rte_config_init's choice: explicit, or auto through the config lock (eal_proc_type_detect). */
-  async #decideProcessType(): Promise<void> {
+  async #decideProcessType(signal: AbortSignal | undefined): Promise<void> {
     const opts = this.options;
     const dir = this.#runtimeDir;
     if (dir === null) {
@@ -532,7 +548,7 @@ export class Eal {
     } catch (error) {
       throw initError('proc-type', 'EIO', 'Cannot init config', error);
     }
-    if (this.#processType === 'secondary') await this.#waitPrimaryComplete(dir);
+    if (this.#processType === 'secondary') await this.#waitPrimaryComplete(dir, signal);
   }
 
   /**
@@ -543,13 +559,13 @@ export class Eal {
    * until that primary has finished its init (READY_FILE holds its pid). An
    * empty config is an eal-ts primary from before the header.
    */
-  async #waitPrimaryComplete(dir: string): Promise<void> {
+  async #waitPrimaryComplete(dir: string, signal: AbortSignal | undefined): Promise<void> {
     const timeoutMs = this.options.hotplugTimeoutMs;
     const deadline = Date.now() + timeoutMs;
     try {
       let config = await readPrimaryConfig(dir);
       while (config.kind === 'unknown' && config.pending && Date.now() < deadline) {
-        await sleep(10);
+        await sleep(10, undefined, { signal });
         config = await readPrimaryConfig(dir);
       }
       this.#primaryConfig = config;
@@ -573,7 +589,7 @@ export class Eal {
             `the primary process (pid ${holder.pid}) of ${dir} did not complete its initialisation within ${timeoutMs} ms`,
           );
         }
-        await sleep(10);
+        await sleep(10, undefined, { signal });
       }
     } catch (error) {
       throw initError('proc-type', 'EIO', 'Cannot attach to the primary process', error);

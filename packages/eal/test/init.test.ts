@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { LogRegistry } from '@eal-ts/log';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Eal, EalArgsError, EalHelpRequested, EalInitError, type EalInitOptions, READY_FILE } from '../src/index.js';
-import { killChildren, lockHolder, makeBase, removeBase } from './helpers.js';
+import { killChildren, lockHolder, makeBase, removeBase, startFixture } from './helpers.js';
 
 let base: string;
 let sysfs: string;
@@ -208,3 +208,29 @@ describe('help', () => {
     expect(out).toContain('Syntax using globbing pattern:     --log-level pattern:level');
   });
 });
+
+describe('init with an AbortSignal', () => {
+  it('an aborted signal stops init before it takes anything: rejects with its reason', async () => {
+    const reason = new Error('not now');
+    const error = await Eal.init(['--file-prefix=ab1', '--no-pci'], options({ signal: AbortSignal.abort(reason) })).catch((e: unknown) => e);
+    expect(error).toBe(reason);
+    expect(existsSync(join(base, 'dpdk', 'ab1', 'mp_socket'))).toBe(false);
+    expect(await lockHolder(join(base, 'dpdk', 'ab1'))).toBeNull();
+  });
+
+  it('a secondary waiting for a primary that never completes its init stops at the abort, leaving nothing behind', async () => {
+    const dir = join(base, 'dpdk', 'ab2');
+    const primary = startFixture('config_lock_only.mjs', [dir]);
+    expect(await primary.next()).toEqual({ locked: true });
+    const controller = new AbortController();
+    const reason = new Error('user gave up');
+    const started = Date.now();
+    const initing = Eal.init(['--file-prefix=ab2', '--no-pci', '--proc-type=secondary', '--hotplug-timeout-ms=60000'], options({ signal: controller.signal }));
+    // It waits (up to its 60 s hotplug timeout) before binding anything; the abort comes while it does.
+    setTimeout(() => controller.abort(reason), 300);
+    await expect(initing).rejects.toBe(reason);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect((await readdir(dir)).filter((n) => n.startsWith('mp_socket_'))).toEqual([]);
+  });
+});
+

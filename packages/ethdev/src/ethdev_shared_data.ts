@@ -425,12 +425,22 @@ function releaseFileMutex(key: string): void {
   if (entry && --entry.users === 0) fileMutexes.delete(key);
 }
 
+const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
+
 export interface SharedDataOptions {
   /** The runtime directory (`<base>/dpdk/<file-prefix>`); must exist. */
   readonly runtimeDir: string;
   /** The file name in it; defaults to ETHDEV_DATA_FILE. */
   readonly fileName?: string;
   readonly logger?: Logger;
+  /**
+   * Longest wait for another process's record lock on the table (default
+   * 10 s; a holder only keeps it for one read or write). Past it, the
+   * operation rejects with @eal-ts/sys's LockTimeoutError (ETIMEDOUT) naming
+   * the table's path and the holder's pid: a stopped or hung process, not a
+   * stalled threadpool.
+   */
+  readonly lockTimeoutMs?: number;
 }
 
 export interface SharedDataCreateOptions extends SharedDataOptions {
@@ -453,6 +463,7 @@ export class EthdevSharedData implements PortTable {
     private readonly mutex: AsyncMutex,
     private readonly mutexKey: string,
     private readonly logger: Logger,
+    private readonly lockTimeoutMs: number,
   ) {
     this.path = path;
     this.header = header;
@@ -492,7 +503,7 @@ export class EthdevSharedData implements PortTable {
       await unlink(temporary).catch(() => undefined);
       throw fsError(cause, `cannot create the ethdev port table ${path}`);
     }
-    return EthdevSharedData.wrap(handle, path, header, options.logger);
+    return EthdevSharedData.wrap(handle, path, header, options);
   }
 
   /** A secondary's start: the table the primary created (ENOENT when there is none). */
@@ -512,7 +523,7 @@ export class EthdevSharedData implements PortTable {
       if (size < tableSize(header.maxPorts)) {
         throw new EthdevError('EBADMSG', `${path}: ${size} bytes, its ${header.maxPorts} slots need ${tableSize(header.maxPorts)}`);
       }
-      return await EthdevSharedData.wrap(handle, path, header, options.logger);
+      return await EthdevSharedData.wrap(handle, path, header, options);
     } catch (error) {
       await handle.close().catch(() => undefined);
       throw error;
@@ -523,11 +534,15 @@ export class EthdevSharedData implements PortTable {
     handle: FileHandle,
     path: string,
     header: TableHeader,
-    logger: Logger | undefined,
+    options: SharedDataOptions,
   ): Promise<EthdevSharedData> {
+    const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+    if (!Number.isSafeInteger(lockTimeoutMs) || lockTimeoutMs < 0) {
+      throw new EthdevError('EINVAL', `lockTimeoutMs must be a non-negative whole number of ms, got ${String(lockTimeoutMs)}`);
+    }
     const { dev, ino } = await handle.stat();
     const key = `${dev}:${ino}`;
-    return new EthdevSharedData(handle, path, header, acquireFileMutex(key), key, logger ?? defaultLogger());
+    return new EthdevSharedData(handle, path, header, acquireFileMutex(key), key, options.logger ?? defaultLogger(), lockTimeoutMs);
   }
 
   read(): Promise<PortTableSnapshot> {
@@ -589,7 +604,7 @@ export class EthdevSharedData implements PortTable {
     return this.mutex.run(async () => {
       if (this.isClosed) throw new EthdevError('EBADF', `the port table ${this.path} is closed`);
       const fd = this.handle.fd;
-      await setRecordLock(fd, type, { start: 0, length: 0 }, { wait: true });
+      await setRecordLock(fd, type, { start: 0, length: 0 }, { wait: true, timeoutMs: this.lockTimeoutMs, name: this.path });
       try {
         const bytes = await readFully(this.handle, tableSize(this.maxPorts), 0);
         const slots: DecodedSlot[] = [];

@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { testRecordLock } from '@eal-ts/sys';
+import { LockTimeoutError, testRecordLock } from '@eal-ts/sys';
+import { EthdevSharedData } from '../src/ethdev_shared_data.js';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { DIST_INDEX, ProcessSet, type Child, type PortView, type Snapshot } from './helpers/processes.js';
@@ -146,6 +147,25 @@ describe('ports shared between real processes', () => {
     await primary.request('allocate', 'net_null0');
     const secondary = await set.peer('secondary', 'secondary');
     expect(await secondary.request<PortView>('attach', 'net_null0')).toMatchObject({ portId: 0 });
+  });
+
+  it('a lock held past lockTimeoutMs (its holder stopped) fails the operation with ETIMEDOUT naming the table and the holder', async () => {
+    await set.peer('primary', 'primary');
+    const path = join(set.runtimeDir, TABLE_FILE);
+    const holder = set.start('lock-holder', 'torn_writer.mjs', [path, 'hold']);
+    await holder.waitFor((e) => e.event === 'locked', 'write lock');
+    process.kill(holder.pid, 'SIGSTOP');
+    const table = await EthdevSharedData.open({ runtimeDir: set.runtimeDir, lockTimeoutMs: 300 });
+    try {
+      const started = Date.now();
+      const error = await table.read().catch((e: unknown) => e);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(295);
+      expect(error).toBeInstanceOf(LockTimeoutError);
+      expect(error).toMatchObject({ code: 'ETIMEDOUT', syscall: 'fcntl', path, holder: { pid: holder.pid } });
+    } finally {
+      await table.close();
+      process.kill(holder.pid, 'SIGCONT');
+    }
   });
 
   it('a process SIGKILLed while holding the write lock, without writing, leaves the table unchanged for the others', async () => {

@@ -1,4 +1,5 @@
 import { DEVARGS_MAX_LEN, DevargsError } from '@eal-ts/bus';
+import { describeResult } from './errors.js';
 
 /** The mp action of every hotplug message, both ways (EAL_DEV_MP_ACTION_REQUEST). */
 export const EAL_DEV_MP_ACTION_REQUEST = 'eal_dev_mp_request';
@@ -130,4 +131,15 @@ export function decodeEalDevMpReq(param: Uint8Array): EalDevMpReq {
     throw new EalDevMpReqError('devargs-encoding', 'devargs are not valid UTF-8', t);
   }
   return { t, devargs, result: view.getInt32(OFFSET_RESULT, true) };
+}
+
+/**
+ * One line for people (eal-mp listen, traces): `ATTACH "vdev:net_null0" result 0`,
+ * `DETACH "pci:0000:00:01.0" result ENODEV (-19)`; devargs quoted as JSON. Throws EalDevMpReqError for a
+ * param that does not decode; an MpParamDecoders registry shows that as
+ * "undecodable: <why>".
+ */
+export function describeEalDevMpReq(param: Uint8Array): string {
+  const req = decodeEalDevMpReq(param);
+  return `${ealDevReqTypeName(req.t)} ${JSON.stringify(req.devargs)} result ${req.result === 0 ? '0' : describeResult(req.result)}`;
 }

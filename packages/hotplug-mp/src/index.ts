@@ -6,6 +6,7 @@ export {
   EalDevMpReqError,
   checkDevargsLength,
   decodeEalDevMpReq,
+  describeEalDevMpReq,
   ealDevReqTypeName,
   encodeEalDevMpReq,
   isEalDevReqType,

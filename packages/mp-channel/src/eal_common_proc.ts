@@ -21,15 +21,34 @@ import {
 } from './rte_mp_msg.js';
 import type { MpEndpoint, MpTransport, ReceivedDatagram } from './transport.js';
 
-/** One message as handlers and callers see it (struct rte_mp_msg without the counts). */
+/**
+ * One message as callers send it (struct rte_mp_msg without the counts).
+ * The fds a caller passes stay the caller's, whether the send succeeds or
+ * fails: the kernel gives the receiver duplicates, the channel never closes them.
+ */
 export interface MpMessage {
   name: string;
   param: Uint8Array;
-  /** File descriptors travelling with the message; a handler receiving them owns them. */
+  /** File descriptors travelling with the message (SCM_RIGHTS). */
   fds: number[];
 }
 
-/** A reply to a request, with the socket path of the process that sent it. */
+/**
+ * A message as an action receives it. Its fds belong to the channel until
+ * the action takes them: they are closed when the action returns (or its
+ * promise settles) unless it called takeFds() — DPDK's cleanup_msg_fds for
+ * every message nobody keeps the descriptors of.
+ */
+export interface MpReceivedMessage extends MpMessage {
+  /** Takes ownership of the received fds (the action must close them); [] when already taken. */
+  takeFds(): number[];
+}
+
+/**
+ * A reply to a request, with the socket path of the process that sent it.
+ * Its fds are the caller's to close when it asked for them (`keepFds`);
+ * otherwise the channel closed them and `fds` is empty.
+ */
 export interface MpReply extends MpMessage {
   peer: string;
 }
@@ -41,8 +60,12 @@ export interface MpResponse {
   replies: MpReply[];
 }
 
-/** An action (rte_mp_t). `peer` is where to send the reply; a rejection or throw is logged, never fatal. */
-export type MpAction = (msg: MpMessage, peer: string) => void | Promise<void>;
+/**
+ * An action (rte_mp_t). `peer` is where to send the reply; a rejection or
+ * throw is logged, never fatal. The message's fds are closed when it returns
+ * (or its promise settles) unless it called `msg.takeFds()`.
+ */
+export type MpAction = (msg: MpReceivedMessage, peer: string) => void | Promise<void>;
 
 export type MpRole = 'primary' | 'secondary';
 
@@ -61,9 +84,9 @@ export interface MpTrace {
 
 /**
  * Receives a MSG or REQ whose action is not registered, instead of DPDK's
- * IGN answer or 'Cannot find action' log; it owns the message's fds.
+ * IGN answer or 'Cannot find action' log; fds as for an MpAction.
  */
-export type MpUnhandledAction = (msg: MpMessage, peer: string, type: 'MSG' | 'REQ') => void | Promise<void>;
+export type MpUnhandledAction = (msg: MpReceivedMessage, peer: string, type: 'MSG' | 'REQ') => void | Promise<void>;
 
 export interface MpChannelOptions {
   transport: MpTransport;
@@ -90,12 +113,16 @@ export interface MpChannelOptions {
   tap?: (trace: MpTrace) => void;
   /** Takes messages for unregistered actions (tools that answer anything); DPDK has no such hook. */
   unhandled?: MpUnhandledAction;
+  /** Gives up open() (its waits for the runtime directory's lock) with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface MpRequestOptions {
   /** How long to wait for all the replies (DPDK's timespec), on the channel's clock. */
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Hand the replies' fds to the caller, who must close them; by default the channel closes them and `fds` is empty. */
+  keepFds?: boolean;
 }
 
 type WaitState = 'sending' | 'waiting' | 'replied' | 'ignored' | 'timeout' | 'gone';
@@ -203,8 +230,10 @@ export class MpChannel {
     if ((options.layout ?? 'auto') === 'auto' && options.role === 'secondary') {
       options = { ...options, layout: await autoLayout(options.runtimeDir, logger) };
     }
+    const lockOptions = { signal: options.signal };
+    options.signal?.throwIfAborted();
     if (options.role === 'primary') {
-      for (const removed of await options.transport.cleanStale(options.runtimeDir)) {
+      for (const removed of await options.transport.cleanStale(options.runtimeDir, lockOptions)) {
         logger.debug(`Removed stale runtime file ${removed}`);
       }
     }
@@ -219,6 +248,7 @@ export class MpChannel {
       path,
       (d) => channel.#receive(d),
       (error) => logger.err(`mp socket ${path}: receive failed: ${describe(error)}`),
+      lockOptions,
     );
     logger.info(`Multi-process socket ${path}`);
     const backlog = channel.#backlog ?? [];
@@ -257,6 +287,18 @@ export class MpChannel {
   unregister(name: string): boolean {
     encodeMpName(name);
     return this.#actions.delete(name);
+  }
+
+  /**
+   * An IGN answer to a REQ: the requester counts us as not sent to, so its
+   * nbSent/nbReceived are as if we did not exist (mp_request_sync's
+   * reply_received == -1). Resolves false if the peer is gone.
+   */
+  async ignore(name: string, peer: string): Promise<boolean> {
+    this.#checkOpen();
+    encodeMpName(name);
+    if (typeof peer !== 'string' || peer.length === 0) throw new MpError('EINVAL', `cannot answer IGN for ${name}: peer is empty (an unbound socket)`);
+    return this.#sendTo(peer, MpMsgType.IGN, { name, param: new Uint8Array(0), fds: [] });
   }
 
   /** From now on a request for an unknown action is only logged instead of answered with IGN (internal_conf->init_complete). */
@@ -317,13 +359,21 @@ export class MpChannel {
   async request(msg: MpMessage, options: MpRequestOptions): Promise<MpResponse> {
     this.#checkOpen();
     this.#checkMessage(msg);
-    const { timeoutMs, signal } = options;
+    const { timeoutMs, signal, keepFds = false } = options;
     if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
       throw new MpError('EINVAL', `invalid request timeout ${String(timeoutMs)}: expected a non-negative number of ms`);
     }
     signal?.throwIfAborted();
-    if (this.role === 'secondary') return this.#gather([this.primaryPath], msg, timeoutMs, signal);
-    return this.#transport.withPeers(this.runtimeDir, (peers) => this.#gather([...peers].sort(), msg, timeoutMs, signal));
+    const response =
+      this.role === 'secondary'
+        ? await this.#gather([this.primaryPath], msg, timeoutMs, signal)
+        : await this.#transport.withPeers(this.runtimeDir, (peers) => this.#gather([...peers].sort(), msg, timeoutMs, signal), { signal });
+    if (keepFds) return response;
+    for (const reply of response.replies) {
+      this.#closeFds(reply.fds);
+      reply.fds = [];
+    }
+    return response;
   }
 
   /** rte_mp_channel_cleanup: pending requests fail with ECANCELED, the socket is closed and its file removed. */
@@ -331,6 +381,8 @@ export class MpChannel {
     this.#closing ??= (async () => {
       const reason = new MpError('ECANCELED', `mp channel ${this.path} closed`);
       for (const cancel of [...this.#cancellers]) cancel(reason);
+      // Datagrams that arrived before open() finished will never be handled.
+      for (const d of this.#backlog ?? []) this.#closeFds(d.fds);
       this.#backlog = undefined;
       await this.#endpoint?.close();
     })();
@@ -495,7 +547,11 @@ export class MpChannel {
     });
   }
 
-  /** mp_handle + read_msg + process_msg for one datagram. */
+  /**
+   * mp_handle + read_msg + process_msg for one datagram. Every fd received
+   * ends either with an action that takes it or closed here, whatever
+   * happens: drop, IGN, stray reply, unknown action, a throwing handler.
+   */
   #receive(d: ReceivedDatagram): void {
     if (this.#closing) {
       this.#closeFds(d.fds);
@@ -505,10 +561,22 @@ export class MpChannel {
       this.#backlog.push(d);
       return;
     }
+    let handedOver = false;
+    try {
+      handedOver = this.#process(d);
+    } catch (error) {
+      this.logger.err(`Fail to process mp datagram: ${describe(error)}`);
+    } finally {
+      if (!handedOver) this.#closeFds(d.fds);
+    }
+  }
+
+  /** Returns true when an action took charge of d.fds (it releases them itself); false: the caller closes them. */
+  #process(d: ReceivedDatagram): boolean {
     const from = d.peer === '' ? 'an unbound socket' : d.peer;
-    const drop = (reason: string): void => {
+    const drop = (reason: string): false => {
       this.logger.err(`Drop mp datagram from ${from}: ${reason}`);
-      this.#closeFds(d.fds);
+      return false;
     };
     if (d.truncated || d.controlTruncated) {
       return drop(`truncated msg (${d.size} bytes${d.controlTruncated ? ', control data cut' : ''})`);
@@ -522,29 +590,27 @@ export class MpChannel {
     } catch (error) {
       return drop(describe(error));
     }
-    let fds = d.fds;
-    if (fds.length > decoded.numFds) {
-      // The body is what DPDK trusts; descriptors beyond its count have no owner.
-      this.#closeFds(fds.slice(decoded.numFds));
-      fds = fds.slice(0, decoded.numFds);
+    if (d.fds.length !== decoded.numFds) {
+      // A DPDK sender passes exactly num_fds descriptors; anything else is not a message we can trust.
+      return drop(`num_fds ${decoded.numFds} but ${d.fds.length} fd${d.fds.length === 1 ? '' : 's'} received (SCM_RIGHTS)`);
     }
+    const fds = d.fds;
     if (d.peer !== '') this.#peerLayouts.set(d.peer, decoded.layout);
-    const msg: MpMessage = { name: decoded.name, param: decoded.param, fds };
     const typeName = mpMsgTypeName(decoded.type);
     this.logger.debug(`msg: ${decoded.name} (${typeName} from ${from})`);
-    this.#tap?.({ dir: 'in', type: typeName, name: msg.name, param: msg.param, fds: fds.length, peer: d.peer, layout: decoded.layout });
+    this.#tap?.({ dir: 'in', type: typeName, name: decoded.name, param: decoded.param, fds: fds.length, peer: d.peer, layout: decoded.layout });
 
     if (decoded.type === MpMsgType.REP || decoded.type === MpMsgType.IGN) {
       const wait = this.#pending.get(pendingKey(d.peer, decoded.name));
-      if (wait) wait.settle(decoded.type, msg);
-      else {
+      if (!wait) {
         this.logger.err(`Drop mp reply: ${decoded.name} (from ${from})`);
-        this.#closeFds(fds);
+        return false;
       }
-      return;
+      // settle() keeps a REP's fds for the requester and closes the rest.
+      wait.settle(decoded.type, { name: decoded.name, param: decoded.param, fds });
+      return true;
     }
 
-    const failed = (error: unknown): void => this.logger.err(`Fail to handle message: ${decoded.name}: ${describe(error)}`);
     const registered = this.#actions.get(decoded.name);
     const unhandled = this.#unhandled;
     const action: MpAction | undefined =
@@ -552,22 +618,56 @@ export class MpChannel {
     if (!action) {
       if (decoded.type === MpMsgType.REQ && !this.#initComplete) {
         // Not ready yet: tell the requester not to count us.
-        if (d.peer === '') this.logger.err(`Cannot answer IGN for ${decoded.name} to an unbound socket`);
-        else {
-          this.#sendTo(d.peer, MpMsgType.IGN, { name: decoded.name, param: new Uint8Array(0), fds: [] }).catch(
-            () => undefined,
-          );
-        }
+        this.#answerIgn(d.peer, decoded.name);
       } else this.logger.err(`Cannot find action: ${decoded.name}`);
-      this.#closeFds(fds);
+      return false;
+    }
+    this.#runAction(action, decoded.name, fds, decoded.param, d.peer);
+    return true;
+  }
+
+  /** IGN for a request we cannot handle yet; never throws. */
+  #answerIgn(peer: string, name: string): void {
+    if (peer === '') {
+      this.logger.err(`Cannot answer IGN for ${name} to an unbound socket`);
       return;
     }
+    this.ignore(name, peer).catch(() => undefined);
+  }
+
+  /** Runs an action; its fds are closed once it is done unless it took them. */
+  #runAction(action: MpAction, name: string, fds: number[], param: Uint8Array, peer: string): void {
+    let owned = fds.length > 0;
+    const release = (): void => {
+      if (!owned) return;
+      owned = false;
+      this.#closeFds(fds);
+    };
+    const failed = (error: unknown): void => this.logger.err(`Fail to handle message: ${name}: ${describe(error)}`);
+    const msg: MpReceivedMessage = {
+      name,
+      param,
+      fds,
+      takeFds: () => {
+        if (!owned) return [];
+        owned = false;
+        return fds;
+      },
+    };
+    let result: unknown;
     try {
-      const result = action(msg, d.peer);
-      if (result instanceof Promise) result.catch(failed);
+      result = action(msg, peer);
     } catch (error) {
       failed(error);
+      release();
+      return;
     }
+    if (result instanceof Promise) {
+      result.then(release, (error: unknown) => {
+        failed(error);
+        release();
+      });
+    } else release();
   }
 
   #closeFds(fds: readonly number[]): void {

@@ -33,7 +33,7 @@ export {
   matchFbarrayFilter,
   type RuntimeEnvironment,
 } from './eal_filesystem.js';
-export type { ReceivedDatagram, MpEndpoint, MpTransport } from './transport.js';
+export type { ReceivedDatagram, MpEndpoint, MpLockOptions, MpTransport } from './transport.js';
 export { UnixTransport, type UnixTransportOptions } from './transport_unix.js';
 export {
   MemoryNetwork,
@@ -54,7 +54,9 @@ export {
   type MpRequestOptions,
   type MpTrace,
   type MpUnhandledAction,
+  type MpReceivedMessage,
 } from './eal_common_proc.js';
+export { openMpObserver, MpParamDecoders, type MpObserverOptions, type MpParamDecoder } from './mp_observer.js';
 export {
   MCFG_HEADER_SIZE,
   RTE_MAGIC,

@@ -12,6 +12,11 @@ export interface ReceivedDatagram {
   credentials: { pid: number; uid: number; gid: number } | null;
 }
 
+/** Lets a caller give up a wait for the runtime directory's lock. */
+export interface MpLockOptions {
+  signal?: AbortSignal;
+}
+
 export interface MpEndpoint {
   readonly path: string;
   /** Rejects with an error carrying `.code` (ECONNREFUSED: nobody bound there any more; ENOENT: no such path). */
@@ -27,14 +32,14 @@ export interface MpTransport {
    * bind) under the runtime dir's exclusive lock (DPDK flock(LOCK_EX) on the
    * directory while binding). `onError` hears receive errors of the socket.
    */
-  bind(path: string, onDatagram: (d: ReceivedDatagram) => void, onError?: (error: Error) => void): Promise<MpEndpoint>;
+  bind(path: string, onDatagram: (d: ReceivedDatagram) => void, onError?: (error: Error) => void, options?: MpLockOptions): Promise<MpEndpoint>;
   /**
    * Runs fn with the current secondary socket paths of `dir` (entries
    * matching mp_socket_*, sorted), holding the directory's shared lock for
    * the whole of fn (DPDK holds LOCK_SH during the entire broadcast, replies
    * included, so no secondary can join halfway).
    */
-  withPeers<T>(dir: string, fn: (peers: string[]) => Promise<T>): Promise<T>;
+  withPeers<T>(dir: string, fn: (peers: string[]) => Promise<T>, options?: MpLockOptions): Promise<T>;
   /** Removes a dead peer's socket path (ignores ENOENT). */
   unlink(path: string): Promise<void>;
   /**
@@ -42,7 +47,7 @@ export interface MpTransport {
    * mp_socket_* that no live process has bound and fbarray_* files nobody
    * holds a lock on (DPDK's eal_clean_runtime_dir). Returns the removed paths.
    */
-  cleanStale(dir: string): Promise<string[]>;
+  cleanStale(dir: string, options?: MpLockOptions): Promise<string[]>;
   /**
    * Releases received descriptors nobody will own (dropped datagrams, unknown
    * actions, IGN). Default: close(2) each. The in-memory transport passes the

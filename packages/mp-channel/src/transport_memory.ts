@@ -3,7 +3,7 @@ import { systemClock, type Clock } from './clock.js';
 import { matchFbarrayFilter, matchMpSocketFilter } from './eal_filesystem.js';
 import { MpError } from './errors.js';
 import { RwLock } from './rwlock.js';
-import type { MpEndpoint, MpTransport, ReceivedDatagram } from './transport.js';
+import type { MpEndpoint, MpLockOptions, MpTransport, ReceivedDatagram } from './transport.js';
 
 export interface Credentials {
   pid: number;
@@ -258,14 +258,16 @@ class MemoryTransport implements MpTransport {
     private readonly credentials: Credentials | null,
   ) {}
 
-  bind(path: string, onDatagram: (d: ReceivedDatagram) => void): Promise<MpEndpoint> {
+  bind(path: string, onDatagram: (d: ReceivedDatagram) => void, _onError?: unknown, options: MpLockOptions = {}): Promise<MpEndpoint> {
+    if (options.signal?.aborted) return Promise.reject(options.signal.reason as Error);
     return this.network.lock(dirname(path)).with('exclusive', () => {
       const node = this.network.bind(path, onDatagram, this.credentials && { ...this.credentials });
       return Promise.resolve(new MemoryEndpoint(this.network, node, path));
     });
   }
 
-  withPeers<T>(dir: string, fn: (peers: string[]) => Promise<T>): Promise<T> {
+  withPeers<T>(dir: string, fn: (peers: string[]) => Promise<T>, options: MpLockOptions = {}): Promise<T> {
+    if (options.signal?.aborted) return Promise.reject(options.signal.reason as Error);
     return this.network.lock(dir).with('shared', () => {
       const peers = this.network.paths(dir).filter((p) => matchMpSocketFilter(basename(p)));
       return fn(peers);
@@ -282,7 +284,8 @@ class MemoryTransport implements MpTransport {
     this.network.releasedFds.push(...fds);
   }
 
-  cleanStale(dir: string): Promise<string[]> {
+  cleanStale(dir: string, options: MpLockOptions = {}): Promise<string[]> {
+    if (options.signal?.aborted) return Promise.reject(options.signal.reason as Error);
     return this.network.lock(dir).with('exclusive', () => {
       const removed: string[] = [];
       for (const path of this.network.paths(dir)) {

@@ -3,7 +3,7 @@ import { open, readdir, readFile, realpath, rm, type FileHandle } from 'node:fs/
 import { basename, dirname, join } from 'node:path';
 import { matchFbarrayFilter, matchMpSocketFilter } from './eal_filesystem.js';
 import { RwLock } from './rwlock.js';
-import type { MpEndpoint, MpTransport, ReceivedDatagram } from './transport.js';
+import type { MpEndpoint, MpLockOptions, MpTransport, ReceivedDatagram } from './transport.js';
 
 export interface UnixTransportOptions {
   /**
@@ -15,10 +15,18 @@ export interface UnixTransportOptions {
   maxReceiveFds?: number;
   /** Where bound AF_UNIX paths are listed (Linux procfs); tests may point elsewhere. */
   procNetUnix?: string;
+  /**
+   * Longest wait for the runtime directory's flock (default 10 s: longer than
+   * DPDK's 5 s hotplug request, during which a primary holds it shared). Past
+   * it, a LockTimeoutError (ETIMEDOUT) from @eal-ts/sys names the directory
+   * and the holder's pid. DPDK waits forever.
+   */
+  lockTimeoutMs?: number;
 }
 
 const DEFAULT_RECEIVE_BUFFER = 512;
 const DEFAULT_MAX_RECEIVE_FDS = 253;
+const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
 
 async function removeIfExists(path: string): Promise<void> {
   await rm(path, { force: true });
@@ -49,11 +57,21 @@ export class UnixTransport implements MpTransport {
       receiveBufferSize: options.receiveBufferSize ?? DEFAULT_RECEIVE_BUFFER,
       maxReceiveFds: options.maxReceiveFds ?? DEFAULT_MAX_RECEIVE_FDS,
       procNetUnix: options.procNetUnix ?? '/proc/net/unix',
+      lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
     };
+    const timeout = this.#options.lockTimeoutMs;
+    if (!Number.isSafeInteger(timeout) || timeout < 0) {
+      throw new RangeError(`lockTimeoutMs must be a non-negative whole number of ms, got ${String(timeout)}`);
+    }
   }
 
-  async bind(path: string, onDatagram: (d: ReceivedDatagram) => void, onError?: (error: Error) => void): Promise<MpEndpoint> {
-    const socket = await this.#withDirLock(dirname(path), 'exclusive', async () => {
+  async bind(
+    path: string,
+    onDatagram: (d: ReceivedDatagram) => void,
+    onError?: (error: Error) => void,
+    options: MpLockOptions = {},
+  ): Promise<MpEndpoint> {
+    const socket = await this.#withDirLock(dirname(path), 'exclusive', options.signal, async () => {
       // DPDK unlinks first too: a file left by a dead process must not stop us.
       await removeIfExists(path);
       return UnixDgramSocket.bind(path, {
@@ -68,8 +86,8 @@ export class UnixTransport implements MpTransport {
     return new UnixEndpoint(socket, path);
   }
 
-  async withPeers<T>(dir: string, fn: (peers: string[]) => Promise<T>): Promise<T> {
-    return this.#withDirLock(dir, 'shared', async () => {
+  async withPeers<T>(dir: string, fn: (peers: string[]) => Promise<T>, options: MpLockOptions = {}): Promise<T> {
+    return this.#withDirLock(dir, 'shared', options.signal, async () => {
       const names = await readdir(dir);
       const peers = names.filter(matchMpSocketFilter).sort().map((name) => join(dir, name));
       return fn(peers);
@@ -80,8 +98,8 @@ export class UnixTransport implements MpTransport {
     await removeIfExists(path);
   }
 
-  async cleanStale(dir: string): Promise<string[]> {
-    return this.#withDirLock(dir, 'exclusive', async () => {
+  async cleanStale(dir: string, options: MpLockOptions = {}): Promise<string[]> {
+    return this.#withDirLock(dir, 'exclusive', options.signal, async () => {
       const removed: string[] = [];
       const names = await readdir(dir);
       const bound = await this.#boundSockets(dir);
@@ -146,20 +164,23 @@ export class UnixTransport implements MpTransport {
     }
   }
 
-  async #withDirLock<T>(dir: string, mode: 'shared' | 'exclusive', fn: () => Promise<T>): Promise<T> {
+  async #withDirLock<T>(dir: string, mode: 'shared' | 'exclusive', signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+    signal?.throwIfAborted();
     let lock = this.#locks.get(dir);
     if (!lock) this.#locks.set(dir, (lock = new RwLock()));
     const release = await lock.acquire(mode);
     try {
+      // Waiting behind our own process's holders is bounded by their own work; the flock below by lockTimeoutMs.
+      signal?.throwIfAborted();
       if (mode === 'exclusive') {
-        const handle = await this.#flockDir(dir, 'exclusive');
+        const handle = await this.#flockDir(dir, 'exclusive', signal);
         try {
           return await fn();
         } finally {
           await handle.close();
         }
       }
-      await this.#acquireShared(dir);
+      await this.#acquireShared(dir, signal);
       try {
         return await fn();
       } finally {
@@ -171,10 +192,10 @@ export class UnixTransport implements MpTransport {
     }
   }
 
-  async #flockDir(dir: string, mode: 'shared' | 'exclusive'): Promise<FileHandle> {
+  async #flockDir(dir: string, mode: 'shared' | 'exclusive', signal: AbortSignal | undefined): Promise<FileHandle> {
     const handle = await open(dir, 'r');
     try {
-      await flock(handle.fd, mode);
+      await flock(handle.fd, mode, { timeoutMs: this.#options.lockTimeoutMs, signal, name: dir });
       return handle;
     } catch (error) {
       await handle.close();
@@ -182,9 +203,10 @@ export class UnixTransport implements MpTransport {
     }
   }
 
-  async #acquireShared(dir: string): Promise<void> {
+  async #acquireShared(dir: string, signal: AbortSignal | undefined): Promise<void> {
     let hold = this.#shared.get(dir);
-    if (!hold) this.#shared.set(dir, (hold = { count: 0, handle: this.#flockDir(dir, 'shared') }));
+    // The first reader's signal governs the one shared flock the overlapping readers share.
+    if (!hold) this.#shared.set(dir, (hold = { count: 0, handle: this.#flockDir(dir, 'shared', signal) }));
     hold.count++;
     try {
       await hold.handle;

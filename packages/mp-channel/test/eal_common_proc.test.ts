@@ -334,13 +334,93 @@ describe('MpChannel over MemoryNetwork', () => {
     const s = await w.open('secondary');
     primary.initComplete();
     const received: number[][] = [];
-    primary.register('fd', (m) => void received.push(m.fds));
+    primary.register('fd', (m) => void received.push(m.takeFds()));
     await w.run(s.send(msg('fd', [], [100, 101])));
     expect(received).toEqual([[100, 101]]);
     await w.run(s.send(msg('unknown', [], [102])));
     await w.run(s.reply(msg('stray', [], [103]), PRIMARY));
     expect(w.network.releasedFds).toEqual([102, 103]);
     expect(w.lines).toContain(`EAL: Drop mp reply: stray (from ${s.path})`);
+  });
+
+  it('closes a handler\'s fds when it returns, throws or settles, unless it took them (once)', async () => {
+    w = world();
+    const primary = await w.open('primary');
+    const s = await w.open('secondary');
+    const seen: number[][] = [];
+    primary.register('looks', (m) => void seen.push(m.fds));
+    primary.register('throws', () => {
+      throw new Error('boom');
+    });
+    let finish: () => void = () => undefined;
+    primary.register('slow', () => new Promise<void>((resolve) => (finish = resolve)));
+    primary.register('rejects', () => Promise.reject(new Error('no')));
+    let second: number[] = [9];
+    primary.register('takes', (m) => {
+      m.takeFds();
+      second = m.takeFds();
+    });
+    await w.run(s.send(msg('looks', [], [1, 2])));
+    expect(seen).toEqual([[1, 2]]);
+    expect(w.network.releasedFds).toEqual([1, 2]);
+    await w.run(s.send(msg('throws', [], [3])));
+    await w.run(s.send(msg('rejects', [], [4])));
+    expect(w.network.releasedFds).toEqual([1, 2, 3, 4]);
+    await w.run(s.send(msg('slow', [], [5])));
+    expect(w.network.releasedFds).toEqual([1, 2, 3, 4]); // still in use while the handler runs
+    finish();
+    await w.run(Promise.resolve());
+    expect(w.network.releasedFds).toEqual([1, 2, 3, 4, 5]);
+    await w.run(s.send(msg('takes', [], [6])));
+    expect(second).toEqual([]);
+    expect(w.network.releasedFds).toEqual([1, 2, 3, 4, 5]);
+    expect(w.lines).toContain('EAL: Fail to handle message: throws: boom');
+    expect(w.lines).toContain('EAL: Fail to handle message: rejects: no');
+  });
+
+  it('drops a datagram whose num_fds disagrees with the fds received, and closes them', async () => {
+    w = world();
+    const primary = await w.open('primary');
+    primary.register('m', () => {
+      throw new Error('must not run');
+    });
+    w.network.inject(PRIMARY, { data: encodeMpMsg({ type: 0, name: 'm', param: new Uint8Array(), numFds: 1 }), fds: [60, 61] });
+    w.network.inject(PRIMARY, { data: encodeMpMsg({ type: 0, name: 'm', param: new Uint8Array(), numFds: 2 }), fds: [62] });
+    w.network.inject(PRIMARY, { data: encodeMpMsg({ type: 0, name: 'm', param: new Uint8Array(), numFds: 0 }), fds: [63] });
+    await w.clock.runAll();
+    expect(w.network.releasedFds).toEqual([60, 61, 62, 63]);
+    expect(w.lines.filter((l) => l.startsWith('EAL: Drop mp datagram'))).toEqual([
+      'EAL: Drop mp datagram from an unbound socket: num_fds 1 but 2 fds received (SCM_RIGHTS)',
+      'EAL: Drop mp datagram from an unbound socket: num_fds 2 but 1 fd received (SCM_RIGHTS)',
+      'EAL: Drop mp datagram from an unbound socket: num_fds 0 but 1 fd received (SCM_RIGHTS)',
+    ]);
+  });
+
+  it('closes the fds of IGN answers, late replies and, unless keepFds, of the replies themselves', async () => {
+    w = world();
+    const primary = await w.open('primary');
+    const s = await w.open('secondary');
+    primary.register('give', (m, peer) => primary.reply(msg('give', [], [70]), peer).then(() => undefined));
+    const kept = await w.run(s.request(msg('give'), { timeoutMs: 100, keepFds: true }));
+    expect(kept.replies[0]!.fds).toEqual([70]);
+    expect(w.network.releasedFds).toEqual([]);
+    const closed = await w.run(s.request(msg('give'), { timeoutMs: 100 }));
+    expect(closed.replies[0]!.fds).toEqual([]);
+    expect(w.network.releasedFds).toEqual([70]);
+    // A process still starting answers IGN; one that sends fds with it gets them closed.
+    let answer: (() => Promise<boolean>) | undefined;
+    primary.register('late', (m, peer) => void (answer = () => primary.reply(msg('late', [], [71]), peer)));
+    const late = await w.run(s.request(msg('late'), { timeoutMs: 100 }));
+    expect(late).toMatchObject({ nbSent: 1, nbReceived: 0 });
+    await w.run(answer!());
+    expect(w.network.releasedFds).toEqual([70, 71]);
+    expect(w.lines).toContain(`EAL: Drop mp reply: late (from ${PRIMARY})`);
+    primary.register('hang', () => undefined);
+    const ignored = s.request(msg('hang'), { timeoutMs: 100 });
+    await w.clock.advance(1);
+    w.network.inject(s.path, { data: encodeMpMsg({ type: MpMsgType.IGN, name: 'hang', param: new Uint8Array(), numFds: 1 }), fds: [72], peer: PRIMARY });
+    expect(await w.run(ignored)).toMatchObject({ nbSent: 0, nbReceived: 0 });
+    expect(w.network.releasedFds).toEqual([70, 71, 72]);
   });
 
   it('close() rejects pending requests with ECANCELED, unlinks the socket and is idempotent', async () => {

@@ -134,8 +134,10 @@ describe('MpChannel over UnixTransport between processes', () => {
     const received = new Promise<string>((resolve) => {
       primary.register('fd', (m) => {
         const buffer = Buffer.alloc(256);
-        const n = readSync(m.fds[0]!, buffer, 0, buffer.length, 0);
-        closeSync(m.fds[0]!);
+        // Taken: this handler closes it; without takeFds() the channel would once it returns.
+        const [fd] = m.takeFds();
+        const n = readSync(fd!, buffer, 0, buffer.length, 0);
+        closeSync(fd!);
         resolve(`${m.fds.length}:${buffer.subarray(0, n).toString()}`);
       });
     });

@@ -12,19 +12,12 @@
 #include "errors.h"
 
 /*
- * A blocking lock (F_SETLKW, flock without LOCK_NB) waits in the libuv
- * threadpool so the event loop keeps running; it holds one pool thread for
- * as long as it waits.
+ * Only non-blocking attempts live here (F_SETLK, flock with LOCK_NB): a
+ * blocking F_SETLKW or flock waits inside a libuv threadpool thread for as
+ * long as the holder keeps the lock, and four such waits stall every
+ * fs.promises call of the process. Waiting is done in JS, by retrying with
+ * backoff under a deadline and an AbortSignal (src/locks.ts).
  */
-typedef struct {
-  napi_async_work work;
-  napi_deferred deferred;
-  int fd;
-  int flock_op; /* flock(2) operation, or -1 for fcntl(F_SETLKW) */
-  struct flock fl;
-  int err;
-} lock_wait;
-
 static bool arg_string_is(napi_env env, napi_value value, const char *name,
                           const char *const *choices, int n, int *out) {
   char buf[16];
@@ -77,86 +70,20 @@ static napi_value boolean(napi_env env, bool value) {
   return result;
 }
 
-static void wait_execute(napi_env env, void *data) {
-  lock_wait *w = data;
-  int rc;
-  (void)env;
-  do {
-    rc = w->flock_op >= 0 ? flock(w->fd, w->flock_op)
-                          : fcntl(w->fd, F_SETLKW, &w->fl);
-  } while (rc < 0 && errno == EINTR);
-  w->err = rc < 0 ? errno : 0;
-}
-
-static void wait_complete(napi_env env, napi_status status, void *data) {
-  lock_wait *w = data;
-  napi_value value = NULL;
-  if (status != napi_ok)
-    w->err = status == napi_cancelled ? ECANCELED : EIO;
-  if (w->err != 0) {
-    value = eal_errno_error(env, w->err, w->flock_op >= 0 ? "flock" : "fcntl",
-                            NULL);
-    if (value != NULL)
-      napi_reject_deferred(env, w->deferred, value);
-  } else if (napi_get_boolean(env, true, &value) == napi_ok) {
-    napi_resolve_deferred(env, w->deferred, value);
-  }
-  napi_delete_async_work(env, w->work);
-  free(w);
-}
-
-static napi_value start_wait(napi_env env, int fd, int flock_op,
-                             const struct flock *fl) {
-  napi_value promise, name;
-  lock_wait *w = calloc(1, sizeof *w);
-  if (w == NULL) {
-    napi_throw_error(env, NULL, "@eal-ts/sys: out of memory");
-    return NULL;
-  }
-  w->fd = fd;
-  w->flock_op = flock_op;
-  if (fl != NULL)
-    w->fl = *fl;
-  if (napi_create_string_utf8(env, flock_op >= 0 ? "eal_sys.flock" : "eal_sys.fcntl",
-                              NAPI_AUTO_LENGTH, &name) != napi_ok ||
-      napi_create_async_work(env, NULL, name, wait_execute, wait_complete, w,
-                             &w->work) != napi_ok) {
-    free(w);
-    eal_throw_last(env);
-    return NULL;
-  }
-  if (napi_create_promise(env, &w->deferred, &promise) != napi_ok ||
-      napi_queue_async_work(env, w->work) != napi_ok) {
-    napi_delete_async_work(env, w->work);
-    free(w);
-    eal_throw_last(env);
-    return NULL;
-  }
-  return promise;
-}
-
-/* recordLock(fd, 'read'|'write'|'unlock', start, length, wait) ->
- * boolean (no wait) | Promise<true> (wait) */
+/* recordLock(fd, 'read'|'write'|'unlock', start, length) -> boolean:
+ * false when another process holds a conflicting lock. */
 static napi_value record_lock(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
-  napi_valuetype type;
+  size_t argc = 4;
+  napi_value argv[4];
   struct flock fl;
-  bool wait = false;
   int fd, rc;
   EAL_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 5)
-    return eal_throw_type(
-        env, "recordLock(fd, type, start, length, wait) needs 5 arguments");
+  if (argc < 4)
+    return eal_throw_type(env,
+                          "recordLock(fd, type, start, length) needs 4 arguments");
   if (!eal_arg_fd(env, argv[0], "fd", &fd) ||
       !read_record_args(env, argv, 3, &fl))
     return NULL;
-  if (napi_typeof(env, argv[4], &type) != napi_ok || type != napi_boolean ||
-      napi_get_value_bool(env, argv[4], &wait) != napi_ok)
-    return eal_throw_type(env, "wait must be a boolean");
-  /* Unlocking never blocks, so it never needs the threadpool. */
-  if (wait && fl.l_type != F_UNLCK)
-    return start_wait(env, fd, -1, &fl);
   do {
     rc = fcntl(fd, F_SETLK, &fl);
   } while (rc < 0 && errno == EINTR);
@@ -229,25 +156,18 @@ static napi_value record_lock_test(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* flockLock(fd, 'shared'|'exclusive'|'unlock', wait) ->
- * boolean (no wait) | Promise<true> (wait) */
+/* flockLock(fd, 'shared'|'exclusive'|'unlock') -> boolean (LOCK_NB):
+ * false when another open file holds a conflicting lock. */
 static napi_value flock_lock(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  napi_valuetype type;
-  bool wait = true;
+  size_t argc = 2;
+  napi_value argv[2];
   int fd, op, rc;
   EAL_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 3)
-    return eal_throw_type(env, "flockLock(fd, operation, wait) needs 3 arguments");
+  if (argc < 2)
+    return eal_throw_type(env, "flockLock(fd, operation) needs 2 arguments");
   if (!eal_arg_fd(env, argv[0], "fd", &fd) ||
       !arg_string_is(env, argv[1], "operation", flock_ops, 3, &op))
     return NULL;
-  if (napi_typeof(env, argv[2], &type) != napi_ok || type != napi_boolean ||
-      napi_get_value_bool(env, argv[2], &wait) != napi_ok)
-    return eal_throw_type(env, "wait must be a boolean");
-  if (wait && flock_codes[op] != LOCK_UN)
-    return start_wait(env, fd, flock_codes[op], NULL);
   do {
     rc = flock(fd, flock_codes[op] | (flock_codes[op] != LOCK_UN ? LOCK_NB : 0));
   } while (rc < 0 && errno == EINTR);

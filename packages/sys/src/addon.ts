@@ -36,11 +36,9 @@ export interface NativeAddon {
   dgramSend(handle: NativeDgramHandle, path: string, data: Uint8Array, fds: readonly number[]): void;
   dgramClose(handle: NativeDgramHandle): void;
   dgramRef(handle: NativeDgramHandle, keepAlive: boolean): void;
-  recordLock(fd: number, type: 'read' | 'write' | 'unlock', start: number, length: number, wait: false): boolean;
-  recordLock(fd: number, type: 'read' | 'write', start: number, length: number, wait: true): Promise<true>;
+  recordLock(fd: number, type: 'read' | 'write' | 'unlock', start: number, length: number): boolean;
   recordLockTest(fdOrPath: number | string, type: 'read' | 'write', start: number, length: number): NativeLockHolder | null;
-  flockLock(fd: number, operation: 'shared' | 'exclusive' | 'unlock', wait: false): boolean;
-  flockLock(fd: number, operation: 'shared' | 'exclusive', wait: true): Promise<true>;
+  flockLock(fd: number, operation: 'shared' | 'exclusive' | 'unlock'): boolean;
 }
 
 interface AddonResolver {

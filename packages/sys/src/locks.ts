@@ -1,5 +1,8 @@
+import { fstatSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+
 import { native } from './addon.js';
-import { settle } from './errors.js';
+import { SysError, settle } from './errors.js';
 import { assertFd, assertOneOf, assertPath, optionalBoolean, optionalInteger, optionalObject } from './validate.js';
 
 export type RecordLockType = 'read' | 'write';
@@ -31,9 +34,99 @@ function byteRange(range: unknown): { start: number; length: number } {
 }
 
 /**
- * fcntl(F_SETLK) on a byte range; with `wait: true`, F_SETLKW in the libuv
- * threadpool. Resolves true when taken (or unlocked), false when another
- * process holds a conflicting lock and `wait` is false.
+ * How to wait for a lock. Waiting never blocks a thread: the lock is tried
+ * without blocking (F_SETLK, LOCK_NB) and retried with backoff (1 ms
+ * doubling to 50 ms), so a holder that never lets go (stopped, hung) costs
+ * timers, not a libuv threadpool worker.
+ */
+export interface LockWaitOptions {
+  /** Wait until the lock is free (default false: one attempt). */
+  wait?: boolean;
+  /** Give up after this many ms with LockTimeoutError (ETIMEDOUT); default: no deadline. */
+  timeoutMs?: number;
+  /** Stop waiting: rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** What the lock is, for the error (usually the file's path); default `fd <n>`. */
+  name?: string;
+}
+
+const BACKOFF_FIRST_MS = 1;
+const BACKOFF_MAX_MS = 50;
+
+export interface LockHolderInfo {
+  /** The holder's pid, or null when it cannot be known (an OFD lock, no /proc/locks). */
+  pid: number | null;
+}
+
+/**
+ * The deadline of a lock wait passed: SysError ETIMEDOUT naming the lock and,
+ * where it could be found (F_GETLK for record locks, /proc/locks for
+ * flock), the process holding it.
+ */
+export class LockTimeoutError extends SysError {
+  readonly lock: string;
+  readonly holder: LockHolderInfo;
+  readonly timeoutMs: number;
+
+  constructor(syscall: 'fcntl' | 'flock', lock: string, holder: LockHolderInfo, timeoutMs: number) {
+    const who = holder.pid === null ? 'holder unknown' : `held by pid ${holder.pid}`;
+    super('ETIMEDOUT', syscall, lock, { description: `lock not free within ${timeoutMs} ms, ${who}` });
+    this.name = 'LockTimeoutError';
+    this.lock = lock;
+    this.holder = holder;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+function waitOptions(options: unknown, waitDefault: boolean): Required<Omit<LockWaitOptions, 'signal' | 'name'>> & Pick<LockWaitOptions, 'signal' | 'name'> {
+  const o = optionalObject(options, 'options') as LockWaitOptions;
+  const wait = optionalBoolean(o.wait, 'options.wait', waitDefault);
+  const timeoutMs = optionalInteger(o.timeoutMs, 'options.timeoutMs', Number.MAX_SAFE_INTEGER, 0, Number.MAX_SAFE_INTEGER);
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new TypeError('options.signal must be an AbortSignal');
+  if (o.name !== undefined && typeof o.name !== 'string') throw new TypeError('options.name must be a string');
+  return { wait, timeoutMs, signal: o.signal, name: o.name };
+}
+
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      // The caller's own reason, whatever it is, as fs.promises and MpChannel do.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Tries `attempt` until it succeeds, the deadline passes (then `timedOut()`) or the signal aborts. */
+async function retry(
+  attempt: () => boolean,
+  options: { timeoutMs: number; signal?: AbortSignal },
+  timedOut: () => Promise<Error>,
+): Promise<true> {
+  const { signal } = options;
+  const deadline = performance.now() + options.timeoutMs;
+  let delay = BACKOFF_FIRST_MS;
+  for (;;) {
+    signal?.throwIfAborted();
+    if (attempt()) return true;
+    const left = deadline - performance.now();
+    if (left <= 0) throw await timedOut();
+    await pause(Math.min(delay, left), signal);
+    delay = Math.min(delay * 2, BACKOFF_MAX_MS);
+  }
+}
+
+/**
+ * fcntl(F_SETLK) on a byte range. Resolves true when taken (or unlocked),
+ * false when another process holds a conflicting lock and `wait` is false.
+ * With `wait: true` it retries (see LockWaitOptions) and rejects with
+ * LockTimeoutError after `timeoutMs`, naming the holder's pid (F_GETLK).
  *
  * POSIX record locks belong to the process: closing any fd of the file
  * releases them all, and they never conflict with the process's own locks.
@@ -42,15 +135,19 @@ export function setRecordLock(
   fd: number,
   type: RecordLockType | 'unlock',
   range?: ByteRange,
-  options?: { wait?: boolean },
+  options?: LockWaitOptions,
 ): Promise<boolean> {
   return settle(async () => {
     assertFd(fd, 'fd');
     assertOneOf(type, RECORD_OPERATIONS, 'type');
     const { start, length } = byteRange(range);
-    const wait = optionalBoolean(optionalObject(options, 'options').wait, 'options.wait', false);
-    if (wait && type !== 'unlock') return native.recordLock(fd, type, start, length, true);
-    return native.recordLock(fd, type, start, length, false);
+    const o = waitOptions(options, false);
+    if (!o.wait || type === 'unlock') return native.recordLock(fd, type, start, length);
+    const name = o.name ?? `fd ${fd}`;
+    return retry(() => native.recordLock(fd, type, start, length), o, async () => {
+      const holder = await testRecordLock(fd, type, range).catch(() => null);
+      return new LockTimeoutError('fcntl', name, { pid: holder && holder.pid > 0 ? holder.pid : null }, o.timeoutMs);
+    });
   });
 }
 
@@ -75,19 +172,42 @@ export function testRecordLock(
 }
 
 /**
- * flock(2). Waits by default (in the libuv threadpool); with `wait: false`
- * uses LOCK_NB and resolves false when another open file holds a conflicting lock.
+ * flock(2). Waits by default (retrying without blocking, see
+ * LockWaitOptions; LockTimeoutError after `timeoutMs`, naming the holder
+ * from /proc/locks); with `wait: false` resolves false when another open
+ * file holds a conflicting lock.
  */
-export function flock(
-  fd: number,
-  operation: 'shared' | 'exclusive' | 'unlock',
-  options?: { wait?: boolean },
-): Promise<boolean> {
+export function flock(fd: number, operation: 'shared' | 'exclusive' | 'unlock', options?: LockWaitOptions): Promise<boolean> {
   return settle(async () => {
     assertFd(fd, 'fd');
     assertOneOf(operation, FLOCK_OPERATIONS, 'operation');
-    const wait = optionalBoolean(optionalObject(options, 'options').wait, 'options.wait', true);
-    if (wait && operation !== 'unlock') return native.flockLock(fd, operation, true);
-    return native.flockLock(fd, operation, false);
+    const o = waitOptions(options, true);
+    if (!o.wait || operation === 'unlock') return native.flockLock(fd, operation);
+    const name = o.name ?? `fd ${fd}`;
+    return retry(() => native.flockLock(fd, operation), o, async () => {
+      const pid = await flockHolder(fd).catch(() => null);
+      return new LockTimeoutError('flock', name, { pid }, o.timeoutMs);
+    });
   });
+}
+
+/**
+ * Who holds a flock on the file behind `fd`, from /proc/locks
+ * (`N: FLOCK ADVISORY WRITE <pid> <major>:<minor>:<inode> 0 EOF`, device
+ * numbers in hex). The first holder that is not this process, or null.
+ */
+export async function flockHolder(fd: number, procLocks = '/proc/locks'): Promise<number | null> {
+  const st = fstatSync(fd, { bigint: true });
+  const major = Number(((st.dev >> 8n) & 0xfffn) | ((st.dev >> 32n) & ~0xfffn));
+  const minor = Number((st.dev & 0xffn) | ((st.dev >> 12n) & ~0xffn));
+  const key = `${major.toString(16).padStart(2, '0')}:${minor.toString(16).padStart(2, '0')}:${st.ino}`;
+  const table = await readFile(procLocks, 'utf8');
+  for (const line of table.split('\n')) {
+    const fields = line.trim().split(/\s+/);
+    // Waiters are listed as "N: -> FLOCK ...": they hold nothing.
+    if (fields[1] !== 'FLOCK' || fields[5] !== key) continue;
+    const pid = Number(fields[4]);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) return pid;
+  }
+  return null;
 }

@@ -1,0 +1,70 @@
+// Issue 8, point 6 over real sockets in one process: fds cut by MSG_CTRUNC
+// and fds of messages nobody takes are closed; fds an action takes stay
+// open; fds a sender passes stay the sender's even when the send fails.
+import { UnixDgramSocket } from '@eal-ts/sys';
+import { closeSync, fstatSync, openSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { MpChannel, type MpReceivedMessage } from '../src/eal_common_proc.js';
+import { createRuntimeDir } from '../src/eal_filesystem.js';
+import { encodeMpMsg } from '../src/rte_mp_msg.js';
+import { UnixTransport } from '../src/transport_unix.js';
+
+let base: string;
+let dir: string;
+const opened: { close(): Promise<void> }[] = [];
+const fds: number[] = [];
+
+beforeEach(async () => {
+  base = await mkdtemp(join(tmpdir(), 'mpfd-'));
+  dir = await createRuntimeDir('t', { env: { RUNTIME_DIRECTORY: base } });
+});
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((c) => c.close()));
+  for (const fd of fds.splice(0)) closeSync(fd);
+  await rm(base, { recursive: true, force: true });
+});
+
+const openFds = async (): Promise<number> => (await readdir('/proc/self/fd')).length;
+
+async function until(what: string, probe: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+it('closes fds cut by MSG_CTRUNC and those of untaken messages, keeps taken ones, and never closes a sender\'s', async () => {
+  // Room for 2 fds per datagram: a datagram with 5 arrives control-truncated.
+  const primary = await MpChannel.open({ transport: new UnixTransport({ maxReceiveFds: 2 }), role: 'primary', runtimeDir: dir });
+  opened.push(primary);
+  const taken: number[] = [];
+  let handled = 0;
+  primary.register('keep', (m: MpReceivedMessage) => void taken.push(...m.takeFds()));
+  primary.register('look', () => void handled++);
+  const sender = await UnixDgramSocket.bind(join(base, 'sender.sock'));
+  opened.push(sender);
+  const devNull = openSync('/dev/null', 'r');
+  fds.push(devNull);
+  const baseline = await openFds();
+
+  await sender.send(primary.path, encodeMpMsg({ type: 0, name: 'look', param: new Uint8Array(), numFds: 5 }), Array(5).fill(devNull));
+  await sender.send(primary.path, encodeMpMsg({ type: 0, name: 'look', param: new Uint8Array(), numFds: 2 }), [devNull, devNull]);
+  await until('the untaken message to be handled', () => Promise.resolve(handled === 1));
+  await until('every received fd to be closed', async () => (await openFds()) === baseline);
+
+  await sender.send(primary.path, encodeMpMsg({ type: 0, name: 'keep', param: new Uint8Array(), numFds: 2 }), [devNull, devNull]);
+  await until('the taken fds', () => Promise.resolve(taken.length === 2));
+  expect(await openFds()).toBe(baseline + 2);
+  for (const fd of taken) expect(fstatSync(fd).isCharacterDevice()).toBe(true); // still open: /dev/null
+  for (const fd of taken.splice(0)) closeSync(fd);
+
+  // A failed send (nobody bound there) leaves the caller's fd open.
+  const error = await primary.sendTo(join(dir, 'mp_socket_1_gone'), { name: 'x', param: new Uint8Array(), fds: [devNull] }).catch((e: unknown) => e);
+  expect(error).toMatchObject({ code: 'ENOENT' });
+  expect(fstatSync(devNull).isCharacterDevice()).toBe(true);
+  expect(await openFds()).toBe(baseline);
+});

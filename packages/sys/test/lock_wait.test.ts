@@ -1,0 +1,85 @@
+// Issue 8, point 5: lock waits are bounded and cancellable, and never pin a
+// libuv threadpool worker, so fs.promises keeps working while four locks
+// are held by stopped processes.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { afterEach, expect, it } from 'vitest';
+
+import { LockTimeoutError, SysError, flock, flockHolder } from '../src/index.js';
+import { Child, killChildren, makeTempDir, removeTempDirs, within } from './helpers.js';
+
+afterEach(async () => {
+  await killChildren();
+  await removeTempDirs();
+});
+
+interface Outcome {
+  value?: boolean;
+  name?: string;
+  code?: string;
+  path?: string;
+  lock?: string;
+  holder?: { pid: number | null };
+  message?: string;
+  at: number;
+}
+
+it('four locks held by stopped processes: fs.promises keeps working, each wait ends at its deadline naming lock and holder, abort ends another', async () => {
+  const dir = await makeTempDir();
+  const files = ['flock-a', 'flock-b', 'record-a', 'record-b'].map((name) => join(dir, name));
+  for (const file of files) writeFileSync(file, 'x');
+  const holders = await Promise.all(files.map(() => Child.peer()));
+  expect(await holders[0]!.request('flock', { path: files[0], operation: 'exclusive', wait: false })).toBe(true);
+  expect(await holders[1]!.request('flock', { path: files[1], operation: 'exclusive', wait: false })).toBe(true);
+  expect(await holders[2]!.request('setRecordLock', { path: files[2], type: 'write', wait: false })).toBe(true);
+  expect(await holders[3]!.request('setRecordLock', { path: files[3], type: 'write', wait: false })).toBe(true);
+  for (const holder of holders) process.kill(holder.pid, 'SIGSTOP');
+
+  const timeoutMs = 1500;
+  const waiter = Child.run('lock-waiter.mjs', [...files, String(timeoutMs)]);
+  const { code } = await within(waiter.exited, 'the waiter to finish', 20_000);
+  expect(code, waiter.stderr).toBe(0);
+  const report = JSON.parse(waiter.stdout) as { threadpool: string; readsDoneAt: number; maxReadMs: number; waits: Outcome[]; aborted: Outcome };
+
+  expect(report.threadpool).toBe('default');
+  // Twenty reads finished while all five waits were pending (four pool threads would all be taken by blocking waits).
+  expect(report.readsDoneAt).toBeLessThan(timeoutMs);
+  expect(report.maxReadMs).toBeLessThan(500);
+  expect(report.waits.map((w) => [w.name, w.code, w.path, w.lock, w.holder?.pid])).toEqual(
+    files.map((file, i) => ['LockTimeoutError', 'ETIMEDOUT', file, file, holders[i]!.pid]),
+  );
+  for (const w of report.waits) {
+    expect(w.at).toBeGreaterThanOrEqual(timeoutMs - 5);
+    expect(w.at).toBeLessThan(timeoutMs + 1000);
+  }
+  expect(report.waits[0]!.message).toBe(`flock ${files[0]}: ETIMEDOUT (lock not free within ${timeoutMs} ms, held by pid ${holders[0]!.pid})`);
+  expect(report.waits[2]!.message).toBe(`fcntl ${files[2]}: ETIMEDOUT (lock not free within ${timeoutMs} ms, held by pid ${holders[2]!.pid})`);
+  expect(report.aborted).toMatchObject({ name: 'Error', message: 'no longer needed' });
+  expect(report.aborted.at).toBeLessThan(timeoutMs);
+});
+
+it('a lock wait rejects at once for an aborted signal, and with ETIMEDOUT for timeoutMs 0; flockHolder finds the holder', async () => {
+  const dir = await makeTempDir();
+  const file = join(dir, 'f');
+  writeFileSync(file, 'x');
+  const holder = await Child.peer();
+  expect(await holder.request('flock', { path: file, operation: 'shared', wait: false })).toBe(true);
+  const { open } = await import('node:fs/promises');
+  const handle = await open(file, 'r');
+  try {
+    const reason = new Error('stop');
+    await expect(flock(handle.fd, 'exclusive', { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    const error = await flock(handle.fd, 'exclusive', { timeoutMs: 0, name: file }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockTimeoutError);
+    expect(error).toBeInstanceOf(SysError);
+    expect(error).toMatchObject({ code: 'ETIMEDOUT', errno: 110, syscall: 'flock', path: file, holder: { pid: holder.pid } });
+    expect(await flockHolder(handle.fd)).toBe(holder.pid);
+    // Shared with shared is free at once.
+    expect(await flock(handle.fd, 'shared', { timeoutMs: 0 })).toBe(true);
+    await expect(flock(handle.fd, 'exclusive', { timeoutMs: -1 })).rejects.toThrow(RangeError);
+    await expect(flock(handle.fd, 'exclusive', { signal: 'no' as never })).rejects.toThrow(TypeError);
+  } finally {
+    await handle.close();
+  }
+});
