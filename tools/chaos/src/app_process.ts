@@ -188,7 +188,7 @@ export class HotplugProcess {
         resolve(message as HeapReply);
       };
       child.on('message', onMessage);
-      child.send!({ type: 'heap' });
+      child.send({ type: 'heap' });
     });
   }
 

@@ -167,7 +167,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       const done = await op;
       if (who !== cluster.primary) {
         // The asking secondary gave up after one timeout; the primary is still rolling back.
-        const end = new RegExp(`hotplug \\w+ ${escape(device)} asked by \\S+ (failed|succeeded)|${escape(device)} rolled back`);
+        // Its log line, e.g. "hotplug ATTACH vdev:net_null1, asked by <socket> failed: …" (devargs as they travelled).
+        const end = new RegExp(`hotplug \\w+ \\S*\\b${escape(device)}\\b\\S* asked by `);
         const seen = await cluster.primary.stderrShows(end, mark, 3 * T + 2000);
         trace(seen ? `the primary has finished ${verb} ${device}` : `the primary's end of ${verb} ${device} not seen in its log`);
       }

@@ -34,14 +34,6 @@ function count(name: string, text: string | undefined, fallback: number, min: nu
   return Number(text);
 }
 
-function parse(): ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true }>>['values'] {
-  try {
-    return parseArgs({ options: OPTIONS, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    usage(error instanceof Error ? error.message : String(error));
-  }
-}
-
 const OPTIONS = {
   steps: { type: 'string' },
   seed: { type: 'string' },
@@ -58,6 +50,14 @@ const OPTIONS = {
   device: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+function parse() {
+  try {
+    return parseArgs({ options: OPTIONS, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    usage(error instanceof Error ? error.message : String(error));
+  }
+}
 
 /** --kinds a,b: the other kinds get weight 0. */
 function kinds(text: string | undefined): Partial<Record<StepKind, number>> | undefined {
@@ -97,7 +97,7 @@ async function main(): Promise<number> {
       secondaries: count('secondaries', v.secondaries, 1, 0),
       batch: count('batch', v.batch, 10, 1),
       device: v.device,
-      from: v.from as 'primary' | 'secondary' | undefined,
+      from: v.from,
       timeoutMs,
       onProgress: (done) => {
         if (done % 1000 === 0) process.stderr.write(`chaos: ${done} pairs\n`);

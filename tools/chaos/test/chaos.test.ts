@@ -20,13 +20,16 @@ function explain(r: ChaosResult): string {
 }
 
 describe('chaos: every process lists the same ports after every step', () => {
-  // Seeds whose first steps draw every fault kind; seed 6 resumes a stopped
-  // secondary after the primary's timeout and rollback (issue 8's first bug).
+  // Two seeds whose first steps draw every fault kind. Seed 5's first step
+  // resumes a stopped secondary just after the primary timed out an attach
+  // and sent its rollback (issue 8's first bug: that secondary kept the
+  // device); seed 11 stops secondaries until the whole operation is over,
+  // kills two mid-operation and runs concurrent operations.
   it.each([
-    [6, 8],
-    [11, 8],
+    [5, 6],
+    [11, 6],
   ])('seed %i, %i steps', async (seed, steps) => {
-    const r = await runChaos({ seed, steps, timeoutMs: 400, secondaries: 3 });
+    const r = await runChaos({ seed, steps, timeoutMs: 300, secondaries: 3 });
     expect(r.divergences.length + r.failures.length, explain(r)).toBe(0);
     expect(r.agreements, explain(r)).toBe(steps);
     // The schedule must have injected faults, or this test proves nothing.
