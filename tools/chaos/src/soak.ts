@@ -5,6 +5,7 @@
  * what an operation leaves behind; nothing here is a fault.
  */
 import type { HotplugProcess, ProcessStats } from './app_process.js';
+import type { HeapReply } from './probe.js';
 import { Cluster } from './cluster.js';
 
 export interface SoakOptions {
@@ -28,6 +29,7 @@ export interface Snapshot extends ProcessStats {
   heapTotal: number;
   external: number;
   arrayBuffers: number;
+  spaces: HeapReply['spaces'];
 }
 
 export interface SoakResult {
@@ -46,7 +48,7 @@ export interface SoakResult {
 async function snapshot(p: HotplugProcess): Promise<Snapshot> {
   const heap = await p.heap();
   const stats = await p.stats();
-  return { label: p.label, ...stats, heapUsed: heap.heapUsed, heapTotal: heap.heapTotal, external: heap.external, arrayBuffers: heap.arrayBuffers };
+  return { label: p.label, ...stats, heapUsed: heap.heapUsed, heapTotal: heap.heapTotal, external: heap.external, arrayBuffers: heap.arrayBuffers, spaces: heap.spaces };
 }
 
 export async function runSoak(options: SoakOptions): Promise<SoakResult> {
@@ -93,7 +95,15 @@ export function soakLines(r: SoakResult): string[] {
       ` rss ${mib(b.rssKiB * 1024)}->${after((s) => mib(s.rssKiB * 1024))} MiB` +
       ` heapUsed ${mib(b.heapUsed)}->${after((s) => mib(s.heapUsed))} MiB` +
       ` heapTotal ${mib(b.heapTotal)}->${after((s) => mib(s.heapTotal))} MiB` +
-      ` external ${mib(b.external)}->${after((s) => mib(s.external))} MiB (after a forced GC)`
+      ` external ${mib(b.external)}->${after((s) => mib(s.external))} MiB (after a forced GC)` +
+      `\n  ${b.label} V8 spaces, committed (live) MiB: ` +
+      Object.entries(b.spaces)
+        .filter(([key, space]) => space.size > 0 || (a?.spaces[key]?.size ?? 0) > 0)
+        .map(([key, space]) => {
+          const later = a?.spaces[key];
+          return `${key.replace(/_space$/, '')} ${mib(space.size)}(${mib(space.used)})->${later ? `${mib(later.size)}(${mib(later.used)})` : '?'}`;
+        })
+        .join(' ')
     );
   });
 }
