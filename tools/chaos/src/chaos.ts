@@ -47,7 +47,7 @@ export interface Divergence {
   lists: Record<string, string[]>;
   /** The trace lines of that step. */
   trace: string[];
-  /** The last EAL log lines of each process that disagrees with the primary. */
+  /** The last EAL log lines of the primary and of each process that disagrees with it. */
   logs: Record<string, string>;
 }
 
@@ -220,7 +220,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         break;
       }
       // Every command answered, nothing stopped: the system settles within a timeout plus rollback per operation.
-      const agreement = await cluster.agree(2 * T * (ops.length + 1) + 3000);
+      // After a SIGCONT, an agreement must still hold half a timeout later (see Cluster.agree).
+      const agreement = await cluster.agree(2 * T * (ops.length + 1) + 3000, kind === 'sigstop' ? Math.max(100, T / 2) : 0);
       const summary = Object.entries(agreement.lists)
         .map(([label, list]) => `${label}[${names(list).join(' ')}]`)
         .join(' ');
@@ -228,7 +229,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         trace(`step ${step}: DISAGREE after ${agreement.ms} ms (${agreement.polls} polls): ${Object.entries(agreement.lists).map(([l, list]) => `${l}=${JSON.stringify(list)}`).join(' ')}`);
         const primaryList = JSON.stringify(agreement.lists.P);
         const logs = Object.fromEntries(
-          cluster.live.filter((p) => JSON.stringify(agreement.lists[p.label]) !== primaryList).map((p) => [p.label, p.tail(12)]),
+          cluster.live
+            .filter((p) => p === cluster.primary || JSON.stringify(agreement.lists[p.label]) !== primaryList)
+            .map((p) => [p.label, p.tail(12)]),
         );
         result.divergences.push({ step, kind, lists: agreement.lists, trace: stepTrace, logs });
         if (!options.keepGoing) break;

@@ -91,11 +91,17 @@ export class Cluster {
    * Polls `list` in every live process until all print the same ports (ids
    * and names) or the deadline passes. Call it with no process stopped and
    * no command of ours running.
+   *
+   * `confirmAfterMs`: an agreement counts only if a later poll, at least
+   * that long after, agrees too. A process just resumed (SIGCONT) may run
+   * `list` before the hotplug requests queued on its socket while it was
+   * stopped, and apply them a few ms later.
    */
-  async agree(deadlineMs: number): Promise<Agreement> {
+  async agree(deadlineMs: number, confirmAfterMs = 0): Promise<Agreement> {
     const start = Date.now();
     const end = start + deadlineMs;
     let polls = 0;
+    let agreedSince: number | undefined;
     for (;;) {
       const live = this.live;
       const remaining = Math.max(1000, end - Date.now());
@@ -104,8 +110,13 @@ export class Cluster {
       const byLabel = Object.fromEntries(live.map((p, i) => [p.label, lists[i]!]));
       const first = JSON.stringify(lists[0]);
       const agreed = lists.every((l) => JSON.stringify(l) === first);
-      if (agreed || Date.now() >= end) return { agreed, lists: byLabel, polls, ms: Date.now() - start };
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      const now = Date.now();
+      if (!agreed) agreedSince = undefined;
+      else agreedSince ??= now;
+      const confirmed = agreed && now - agreedSince! >= confirmAfterMs;
+      if (confirmed || now >= end) return { agreed: confirmed || (agreed && now >= end), lists: byLabel, polls, ms: now - start };
+      const wait = agreed ? Math.max(10, Math.min(50, agreedSince! + confirmAfterMs - now)) : 50;
+      await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
 
