@@ -105,6 +105,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   };
   // A command waits at most for an operation queued behind another, each a timeout plus its rollback.
   const commandDeadline = 4 * T + 10_000;
+  let hung = false;
 
   /** Starts one operation now; the promise settles with its outcome, never rejects. */
   const start = (who: HotplugProcess, verb: Op['verb'], device: string): Promise<Op> => {
@@ -120,7 +121,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       },
       (error: unknown) => {
         const why = error instanceof Error ? error.message.split('\n')[0]! : String(error);
-        if (who.alive) result.failures.push(`${who.label} ${verb} ${device}: no result: ${why}`);
+        if (who.alive) {
+          // It still runs but did not answer: its output no longer lines up with our commands.
+          result.failures.push(`${who.label} ${verb} ${device}: no result: ${why}`);
+          hung = true;
+        }
         trace(`${who.label} ${verb} ${device} -> no result: ${why}`);
         return { who, verb, device, outcome: 'unknown', detail: why };
       },
@@ -215,6 +220,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       trace(`step ${step} ${kind}; agreed: [${names(agreed).join(' ')}]`);
       const ops = await steps[kind]();
       result.steps = step;
+      if (hung) break;
       if (!cluster.primary.alive) {
         result.failures.push(`step ${step}: the primary exited (${await cluster.primary.exit}); stderr:\n${cluster.primary.tail()}`);
         break;
