@@ -27,6 +27,9 @@ export interface Agreement {
 
 let clusters = 0;
 
+/** Every cluster started and not yet stopped (a signal handler stops them). */
+export const activeClusters = new Set<Cluster>();
+
 export class Cluster {
   readonly primary: HotplugProcess;
   /** Live secondaries, in the order they joined. */
@@ -53,6 +56,7 @@ export class Cluster {
       throw error;
     }
     const cluster = new Cluster(options, runtimeDir, filePrefix, primary);
+    activeClusters.add(cluster);
     try {
       for (let i = 0; i < options.secondaries; i++) await cluster.addSecondary();
     } catch (error) {
@@ -122,6 +126,7 @@ export class Cluster {
 
   /** Kills every process by pid (SIGCONT first) and removes the runtime directory. */
   async stop(): Promise<void> {
+    activeClusters.delete(this);
     await Promise.all([this.primary, ...this.secondaries].map((p) => p.kill()));
     await rm(this.runtimeDir, { recursive: true, force: true });
   }

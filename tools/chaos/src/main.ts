@@ -2,6 +2,7 @@
 // pnpm chaos [--steps N] [--seed S] [--runs K] … | pnpm chaos --ops N …: see README.md.
 import { parseArgs } from 'node:util';
 import { running } from './app_process.js';
+import { activeClusters } from './cluster.js';
 import { DEFAULT_WEIGHTS, runChaos, summaryLine, type ChaosResult, type StepKind } from './chaos.js';
 import { runSoak, soakLines } from './soak.js';
 
@@ -133,10 +134,12 @@ async function main(): Promise<number> {
   return bad === 0 ? 0 : 1;
 }
 
-// Ctrl-C or a kill of the tool: stop the processes it started, by pid.
+// Ctrl-C or a kill of the tool: stop the processes it started, by pid, and remove their runtime directories.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    void Promise.all([...running].map((p) => p.kill())).then(() => process.exit(130));
+    void Promise.all([...[...activeClusters].map((c) => c.stop()), ...[...running].map((p) => p.kill())])
+      .catch(() => undefined)
+      .then(() => process.exit(130));
   });
 }
 
