@@ -170,8 +170,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const op = start(who, verb, device);
     if (late) {
       const done = await op;
-      if (who !== cluster.primary) {
+      if (who !== cluster.primary && done.detail.startsWith('ETIMEDOUT')) {
         // The asking secondary gave up after one timeout; the primary is still rolling back.
+        // (Any other answer came from the primary once it had finished.)
         // Its log line, e.g. "hotplug ATTACH vdev:net_null1, asked by <socket> failed: …" (devargs as they travelled).
         const end = new RegExp(`hotplug \\w+ \\S*\\b${escape(device)}\\b\\S* asked by `);
         const seen = await cluster.primary.stderrShows(end, mark, 3 * T + 2000);
