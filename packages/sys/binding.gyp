@@ -6,6 +6,7 @@
         "native/eal_sys.c",
         "native/errors.c",
         "native/unix_dgram.c",
+        "native/unix_seqpacket.c",
         "native/locks.c"
       ],
       # MSG_CMSG_CLOEXEC, struct ucred and SCM_CREDENTIALS are GNU extensions.
