@@ -26,7 +26,9 @@ import {
   type MpTransport,
 } from '@eal-ts/mp-channel';
 import { NullDriver } from '@eal-ts/net-null';
+import type { TelemetryRegistry, TelemetryServer } from '@eal-ts/telemetry';
 import { type EalOptions, logLevelUsage, parseEalArgs, usage } from './eal_common_options.js';
+import { type EalTelemetry, startEalTelemetry } from './eal_common_telemetry.js';
 import { EalHelpRequested } from './errors.js';
 
 export type ProcessType = 'primary' | 'secondary';
@@ -41,7 +43,8 @@ export type EalInitStage =
   | 'devargs'
   | 'scan'
   | 'hotplug'
-  | 'probe';
+  | 'probe'
+  | 'telemetry';
 
 /** rte_eal_init failed after the command line was accepted; everything set up so far has been undone. */
 export class EalInitError extends EalError {
@@ -117,6 +120,8 @@ export interface EalInitOptions {
   prgname?: string;
   /** The mp transport; default a new UnixTransport (tests may pass another). */
   transport?: MpTransport;
+  /** argv[0] for /eal/params; default process.argv[1] (the script), else prgname. */
+  argv0?: string;
 }
 
 /** Runtime directories an Eal of this process holds: POSIX record locks cannot tell two of them apart. */
@@ -160,6 +165,8 @@ export class Eal {
   #hotplug: Hotplug | null = null;
   #cleanup: Promise<void> | undefined;
   #readyFile: string | null = null;
+  #telemetry: EalTelemetry | null = null;
+  #argv: readonly string[] = [];
   /** The primary sized its config as DPDK's rte_mem_config: it is a DPDK process. */
   #dpdkPrimary = false;
 
@@ -191,6 +198,7 @@ export class Eal {
       throw error;
     }
     const eal = new Eal(parsed.options, parsed.consumed, parsed.args, logs);
+    eal.#argv = [...argv];
     eal.#applyLogLevels();
     const opts = parsed.options;
     if (opts.help || opts.logLevelHelp) {
@@ -258,6 +266,19 @@ export class Eal {
 
   get hotplug(): Hotplug {
     return this.#need(this.#hotplug, 'hotplug');
+  }
+
+  /**
+   * The telemetry command registry, where packages register their commands;
+   * null with --no-telemetry or without a runtime directory.
+   */
+  get telemetry(): TelemetryRegistry | null {
+    return this.#telemetry?.registry ?? null;
+  }
+
+  /** The telemetry socket this process serves (`dpdk_telemetry.v2` or `:N`); null when off. */
+  get telemetryServer(): TelemetryServer | null {
+    return this.#telemetry?.server ?? null;
   }
 
   /** Whether cleanup() has been called. */
@@ -429,6 +450,25 @@ export class Eal {
       await this.buses.probe();
     }
 
+    // rte_telemetry_init, unless --no-telemetry (DPDK fails rte_eal_init when it cannot start).
+    if (dir !== null && opts.telemetry) {
+      try {
+        this.#telemetry = await startEalTelemetry({
+          runtimeDir: dir,
+          version: `eal-ts ${ealVersion()}`,
+          prgname: init.argv0 ?? process.argv[1] ?? init.prgname ?? 'eal-ts',
+          argv: this.#argv,
+          ports: this.ports,
+          hotplug,
+          logger: loggers.eal,
+        });
+      } catch (error) {
+        throw initError('telemetry', 'EIO', 'Cannot init telemetry', error);
+      }
+    } else if (opts.telemetry) {
+      this.log.debug('telemetry disabled: no runtime directory (--no-shconf / --in-memory)');
+    }
+
     // From here on, requests for unknown actions are no longer answered with IGN.
     this.#channel?.initComplete();
     if (dir !== null && this.#processType === 'primary') {
@@ -580,6 +620,9 @@ export class Eal {
         this.log.err(`cleanup: ${what} failed: ${messageOf(error)}`);
       }
     };
+    const telemetry = this.#telemetry;
+    if (telemetry) await step('telemetry close', () => telemetry.close());
+    this.#telemetry = null;
     const ready = this.#readyFile;
     if (ready !== null) await step(`removing ${ready}`, () => unlink(ready));
     this.#readyFile = null;

@@ -35,3 +35,12 @@ export {
   type EalLoggers,
   type ProcessType,
 } from './eal.js';
+export {
+  EAL_TELEMETRY_HELP,
+  HOTPLUG_HISTORY_LENGTH,
+  HotplugHistory,
+  splitSavedArgs,
+  startEalTelemetry,
+  type EalTelemetry,
+  type EalTelemetryOptions,
+} from './eal_common_telemetry.js';
