@@ -29,6 +29,7 @@ import { NullDriver } from '@eal-ts/net-null';
 import type { TelemetryRegistry, TelemetryServer } from '@eal-ts/telemetry';
 import { type EalOptions, logLevelUsage, parseEalArgs, usage } from './eal_common_options.js';
 import { type EalTelemetry, startEalTelemetry } from './eal_common_telemetry.js';
+import { PrimaryPortIds } from './eal_primary_port_ids.js';
 import { EalHelpRequested } from './errors.js';
 
 export type ProcessType = 'primary' | 'secondary';
@@ -602,12 +603,28 @@ export class Eal {
         throw initError('ethdev', 'EIO', 'Cannot init the ethdev port table', error);
       }
     }
-    // A secondary of a primary that is not eal-ts (DPDK keeps rte_eth_dev_data in hugepages).
-    this.log.warning(
-      `no eal-ts port table (${ETHDEV_DATA_FILE}) in ${dir}: the primary is not an eal-ts process; ` +
-        'ethdev ports of this secondary are local to it and their ids are not shared',
-    );
-    this.#ports = new EthdevPorts({ processType: 'primary', table: new MemoryPortTable({ logger }), logger });
+    // A secondary of a primary that is not eal-ts (DPDK keeps rte_eth_dev_data in hugepages):
+    // a local table whose ids come from the primary's telemetry when it answers.
+    const holder = await primaryLockHolder(dir).catch(() => null);
+    const primaryIds = holder ? new PrimaryPortIds({ runtimeDir: dir, primaryPid: holder.pid, logger: this.log }) : null;
+    const known = await primaryIds?.ports();
+    if (known) {
+      this.log.info(
+        `no eal-ts port table (${ETHDEV_DATA_FILE}) in ${dir}: the primary is a DPDK process; ` +
+          `port ids are taken from its telemetry (${known.size} port(s))`,
+      );
+    } else {
+      this.log.warning(
+        `no eal-ts port table (${ETHDEV_DATA_FILE}) in ${dir}: the primary is not an eal-ts process ` +
+          `and its telemetry does not answer (${primaryIds?.lastError ?? 'no primary pid'}); ` +
+          'ethdev ports of this secondary are local to it and their ids are not shared',
+      );
+    }
+    const table = new MemoryPortTable({
+      logger,
+      ...(known && primaryIds ? { resolvePortId: (name: string) => primaryIds.portIdOf(name) } : {}),
+    });
+    this.#ports = new EthdevPorts({ processType: 'primary', table, logger });
     this.#portsShared = false;
   }
 
