@@ -302,7 +302,8 @@ async function connectError(path: string, options: TelemetryConnectOptions, erro
       running,
       running
         ? `no telemetry socket ${path}: the application of ${who} runs without telemetry (--no-telemetry)` +
-            ((options.instance ?? 0) > 0 ? ` or has no process number ${options.instance}` : '')
+            ((options.instance ?? 0) > 0 ? `, has no process number ${options.instance},` : '') +
+            ' or is not running (its runtime directory is there)'
         : `no telemetry socket ${path}: no DPDK or eal-ts application uses ${who} (no runtime directory ${dir})`,
       { cause: error },
     );

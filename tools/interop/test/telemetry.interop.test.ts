@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { TelemetryClient } from '@eal-ts/telemetry';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppProcess, Testpmd, python3Available, started, testpmdAvailable } from '../src/index.js';
 
 const PY_CLIENT = '/usr/bin/dpdk-telemetry.py';
+const EAL_TELEMETRY_BIN = fileURLToPath(new URL('../../../apps/eal-telemetry/bin/eal-telemetry.js', import.meta.url));
 const pyAvailable = python3Available();
 
 /** dpdk-telemetry.py -f PREFIX with `commands` piped in; one parsed JSON object per output line. */
@@ -64,6 +66,25 @@ describe.skipIf(!testpmdAvailable() || !pyAvailable)('telemetry v2 against a rea
     } finally {
       client.close();
     }
+  });
+
+  it("eal-telemetry reads testpmd's /ethdev/list, /ethdev/info,0 and /ethdev/stats,0 one-shot", async () => {
+    const child = spawn(process.execPath, [EAL_TELEMETRY_BIN, '-f', testpmd.filePrefix, '/ethdev/list', '/ethdev/info,0', '/ethdev/stats,0'], {
+      env: { ...process.env, RUNTIME_DIRECTORY: testpmd.runtimeBase },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    clearTimeout(timer);
+    expect(code, stderr).toBe(0);
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, Record<string, unknown>>);
+    expect(lines[0]).toEqual({ '/ethdev/list': [0, 1] });
+    expect(lines[1]!['/ethdev/info']).toMatchObject({ name: 'net_null0', port_id: 0 });
+    expect(Object.keys(lines[2]!['/ethdev/stats']!)).toContain('q_ipackets');
   });
 
   it('dpdk-telemetry.py gets the same shapes from an eal-ts hotplug-mp primary as from testpmd', async () => {
