@@ -296,7 +296,7 @@ async function connectError(path: string, options: TelemetryConnectOptions, erro
   if (error.code === 'ENOENT') {
     const dir = dirname(path);
     const running = (await stat(dir).catch(() => null))?.isDirectory() ?? false;
-    const who = options.path ?? `file prefix ${JSON.stringify(options.filePrefix ?? DEFAULT_FILE_PREFIX)}`;
+    const who = options.path !== undefined ? dir : `file prefix ${JSON.stringify(options.filePrefix ?? DEFAULT_FILE_PREFIX)}`;
     return new TelemetryUnavailableError(
       path,
       running,

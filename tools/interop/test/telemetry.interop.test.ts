@@ -154,3 +154,44 @@ describe.skipIf(!testpmdAvailable())("an eal-ts secondary takes testpmd's port i
     expect(listed).toEqual(['0\tnet_null2', '1\tnet_null1', '2\tnet_null3']);
   });
 });
+
+describe.skipIf(!testpmdAvailable())('an eal-ts secondary of a testpmd without telemetry', () => {
+  let testpmd: Testpmd;
+
+  beforeAll(async () => {
+    testpmd = await Testpmd.start({ vdevs: ['net_null0', 'net_null1'], eal: ['--no-telemetry'] });
+  });
+
+  afterAll(async () => {
+    await testpmd?.stop();
+  });
+
+  it('falls back to local ids, says so once, and serves telemetry itself as the first socket of the prefix', async () => {
+    await testpmd.command('port stop 0');
+    await testpmd.command('device detach net_null0', { until: /Device net_null0 is detached[\s\S]*testpmd> |Failed|failed/ });
+    await testpmd.command('port attach net_null2', { until: /Port \d+ is attached|Failed[^\n]*\n/ });
+    expect(await testpmd.ports()).toEqual(new Map([[0, 'net_null2'], [1, 'net_null1']]));
+    const app = await AppProcess.start('hotplug-mp', ['--proc-type=auto', `--file-prefix=${testpmd.filePrefix}`, '--no-pci', '--hotplug-timeout-ms=3000'], {
+      ...process.env,
+      RUNTIME_DIRECTORY: testpmd.runtimeBase,
+    });
+    // Local ids: lowest free, in the order the primary reported its devices — not testpmd's.
+    expect(await app.list()).toEqual(['0\tnet_null1', '1\tnet_null2']);
+    const notes = app.stderrText.split('\n').filter((l) => l.includes('its telemetry does not answer'));
+    expect(notes).toHaveLength(1);
+    // The secondary's own telemetry took the free plain name; the pid check keeps it from reading itself as the primary.
+    const client = await TelemetryClient.connect({ filePrefix: testpmd.filePrefix, env: { RUNTIME_DIRECTORY: testpmd.runtimeBase } });
+    try {
+      expect(client.info.pid).toBe(app.pid);
+    } finally {
+      client.close();
+    }
+    await testpmd.command('port attach net_null3', { until: /Port \d+ is attached|Failed[^\n]*\n/ });
+    const deadline = Date.now() + 10_000;
+    while (!(await app.list()).some((l) => l.endsWith('\tnet_null3')) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect((await app.list()).some((l) => l.endsWith('\tnet_null3'))).toBe(true);
+    expect(app.stderrText.split('\n').filter((l) => l.includes('telemetry')).length).toBeLessThanOrEqual(1);
+  });
+});
