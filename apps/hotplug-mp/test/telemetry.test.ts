@@ -20,7 +20,7 @@ if mode == "flood":
     try:
         for _ in range(100000):
             s.send(b"/ethdev/stats,0")
-    except BlockingIOError:
+    except OSError:  # queue full (BlockingIOError), or the server dropped us
         pass
     print("flooded", flush=True)
     time.sleep(600)

@@ -24,6 +24,7 @@ export {
 export { MAX_HELP_LEN, TelemetryRegistry, type TelemetryHandler, type TelemetryInfo } from './telemetry_registry.js';
 export {
   MAX_CONNECTIONS,
+  MAX_PENDING_REQUESTS,
   MAX_REQUEST_LEN,
   TelemetryServer,
   parseRequest,

@@ -22,6 +22,12 @@ import type { TelemetryRegistry } from './telemetry_registry.js';
 export const MAX_CONNECTIONS = 10;
 /** DPDK reads a request into a 1024-byte buffer, NUL included: longer ones are cut. */
 export const MAX_REQUEST_LEN = 1023;
+/**
+ * Requests one client may have waiting for their replies. DPDK reads the next
+ * request only after answering the last; a client that keeps sending without
+ * reading would otherwise queue work without bound here.
+ */
+export const MAX_PENDING_REQUESTS = 64;
 /** How many `:N` names a server tries before giving up (DPDK tries until the int wraps). */
 const MAX_INSTANCES = 1024;
 
@@ -189,6 +195,7 @@ export class TelemetryServer {
     }
     this.#clients.add(socket);
     let queue = Promise.resolve();
+    let pending = 0;
     const drop = (): void => {
       socket.close();
       this.#clients.delete(socket);
@@ -199,10 +206,20 @@ export class TelemetryServer {
       drop();
     });
     socket.on('message', ({ data }) => {
-      queue = queue.then(() => this.#answer(socket, data)).catch((error: unknown) => {
-        this.#logger?.debug(`TELEMETRY: dropping a client: ${(error as Error).message}`);
+      if (++pending > MAX_PENDING_REQUESTS) {
+        this.#logger?.debug(`TELEMETRY: dropping a client with ${MAX_PENDING_REQUESTS} requests unanswered (it does not read)`);
         drop();
-      });
+        return;
+      }
+      queue = queue
+        .then(() => this.#answer(socket, data))
+        .then(
+          () => void pending--,
+          (error: unknown) => {
+            this.#logger?.debug(`TELEMETRY: dropping a client: ${(error as Error).message}`);
+            drop();
+          },
+        );
     });
     const greeting = JSON.stringify(this.#registry.info());
     queue = this.#send(socket, greeting).catch(drop);
