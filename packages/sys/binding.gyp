@@ -9,6 +9,8 @@
         "native/eal_sys.c",
         "native/errors.c",
         "native/unix_dgram.c",
+        "native/unix_seqpacket.c",
+        "native/unix_seqpacket_handle.c",
         "native/locks.c"
       ],
       # MSG_CMSG_CLOEXEC, struct ucred and SCM_CREDENTIALS are GNU extensions.

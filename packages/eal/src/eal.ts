@@ -32,7 +32,10 @@ import {
   type PrimaryConfig,
 } from '@eal-ts/mp-channel';
 import { NullDriver } from '@eal-ts/net-null';
+import type { TelemetryRegistry, TelemetryServer } from '@eal-ts/telemetry';
 import { type EalOptions, logLevelUsage, parseEalArgs, usage } from './eal_common_options.js';
+import { type EalTelemetry, startEalTelemetry } from './eal_common_telemetry.js';
+import { PrimaryPortIds } from './eal_primary_port_ids.js';
 import { EalHelpRequested } from './errors.js';
 import { registerTestpmdMp } from './testpmd_mp.js';
 
@@ -48,7 +51,8 @@ export type EalInitStage =
   | 'devargs'
   | 'scan'
   | 'hotplug'
-  | 'probe';
+  | 'probe'
+  | 'telemetry';
 
 /** rte_eal_init failed after the command line was accepted; everything set up so far has been undone. */
 export class EalInitError extends EalError {
@@ -131,6 +135,8 @@ export interface EalInitOptions {
    * Init then rejects with the signal's reason, after undoing what it did.
    */
   signal?: AbortSignal;
+  /** argv[0] for /eal/params; default process.argv[1] (the script), else prgname. */
+  argv0?: string;
 }
 
 /** Runtime directories an Eal of this process holds: POSIX record locks cannot tell two of them apart. */
@@ -174,6 +180,8 @@ export class Eal {
   #hotplug: Hotplug | null = null;
   #cleanup: Promise<void> | undefined;
   #readyFile: string | null = null;
+  #telemetry: EalTelemetry | null = null;
+  #argv: readonly string[] = [];
   /** The primary's config file says it is a DPDK process. */
   #dpdkPrimary = false;
   /** What a secondary read in the primary's config file; null in a primary. */
@@ -208,6 +216,7 @@ export class Eal {
       throw error;
     }
     const eal = new Eal(parsed.options, parsed.consumed, parsed.args, logs);
+    eal.#argv = [...argv];
     eal.#applyLogLevels();
     const opts = parsed.options;
     if (opts.help || opts.logLevelHelp) {
@@ -290,6 +299,19 @@ export class Eal {
 
   get hotplug(): Hotplug {
     return this.#need(this.#hotplug, 'hotplug');
+  }
+
+  /**
+   * The telemetry command registry, where packages register their commands;
+   * null with --no-telemetry or without a runtime directory.
+   */
+  get telemetry(): TelemetryRegistry | null {
+    return this.#telemetry?.registry ?? null;
+  }
+
+  /** The telemetry socket this process serves (`dpdk_telemetry.v2` or `:N`); null when off. */
+  get telemetryServer(): TelemetryServer | null {
+    return this.#telemetry?.server ?? null;
   }
 
   /** Whether cleanup() has been called. */
@@ -474,6 +496,25 @@ export class Eal {
       await hotplug.local(() => this.buses.probe());
     }
 
+    // rte_telemetry_init, unless --no-telemetry (DPDK fails rte_eal_init when it cannot start).
+    if (dir !== null && opts.telemetry) {
+      try {
+        this.#telemetry = await startEalTelemetry({
+          runtimeDir: dir,
+          version: `eal-ts ${ealVersion()}`,
+          prgname: init.argv0 ?? process.argv[1] ?? init.prgname ?? 'eal-ts',
+          argv: this.#argv,
+          ports: this.ports,
+          hotplug,
+          logger: loggers.eal,
+        });
+      } catch (error) {
+        throw initError('telemetry', 'EIO', 'Cannot init telemetry', error);
+      }
+    } else if (opts.telemetry) {
+      this.log.debug('telemetry disabled: no runtime directory (--no-shconf / --in-memory)');
+    }
+
     // From here on, requests for unknown actions are no longer answered with IGN.
     this.#channel?.initComplete();
     if (dir !== null && this.#processType === 'primary') {
@@ -632,12 +673,28 @@ export class Eal {
         throw initError('ethdev', 'EIO', 'Cannot init the ethdev port table', error);
       }
     }
-    // A secondary of a primary that is not eal-ts (DPDK keeps rte_eth_dev_data in hugepages).
-    this.log.warning(
-      `no eal-ts port table (${ETHDEV_DATA_FILE}) in ${dir}: the primary is not an eal-ts process; ` +
-        'ethdev ports of this secondary are local to it and their ids are not shared',
-    );
-    this.#ports = new EthdevPorts({ processType: 'primary', table: new MemoryPortTable({ logger }), logger });
+    // A secondary of a primary that is not eal-ts (DPDK keeps rte_eth_dev_data in hugepages):
+    // a local table whose ids come from the primary's telemetry when it answers.
+    const holder = await primaryLockHolder(dir).catch(() => null);
+    const primaryIds = holder ? new PrimaryPortIds({ runtimeDir: dir, primaryPid: holder.pid, logger: this.log }) : null;
+    const known = await primaryIds?.ports();
+    if (known) {
+      this.log.info(
+        `no eal-ts port table (${ETHDEV_DATA_FILE}) in ${dir}: the primary is a DPDK process; ` +
+          `port ids are taken from its telemetry (${known.size} port(s))`,
+      );
+    } else {
+      this.log.warning(
+        `no eal-ts port table (${ETHDEV_DATA_FILE}) in ${dir}: the primary is not an eal-ts process ` +
+          `and its telemetry does not answer (${primaryIds?.lastError ?? 'no primary pid'}); ` +
+          'ethdev ports of this secondary are local to it and their ids are not shared',
+      );
+    }
+    const table = new MemoryPortTable({
+      logger,
+      ...(known && primaryIds ? { resolvePortId: (name: string) => primaryIds.portIdOf(name) } : {}),
+    });
+    this.#ports = new EthdevPorts({ processType: 'primary', table, logger });
     this.#portsShared = false;
   }
 
@@ -650,6 +707,9 @@ export class Eal {
         this.log.err(`cleanup: ${what} failed: ${messageOf(error)}`);
       }
     };
+    const telemetry = this.#telemetry;
+    if (telemetry) await step('telemetry close', () => telemetry.close());
+    this.#telemetry = null;
     const ready = this.#readyFile;
     if (ready !== null) await step(`removing ${ready}`, () => unlink(ready));
     this.#readyFile = null;

@@ -110,6 +110,8 @@ export interface EalOptions {
   readonly hotplugTimeoutMs: number;
   /** --hotplug-observer (eal-ts): a secondary that answers every hotplug request 0 without drivers and mirrors the primary's devices. */
   readonly hotplugObserver: boolean;
+  /** --telemetry / --no-telemetry: whether init starts the telemetry socket (the last one given wins; default on). */
+  readonly telemetry: boolean;
   /** Accepted options without effect in eal-ts, in order. */
   readonly noEffect: readonly NoEffectOption[];
 }
@@ -324,6 +326,7 @@ interface Builder {
   mpLayout: MpLayout | 'auto';
   hotplugTimeoutMs: number;
   hotplugObserver: boolean;
+  telemetry: boolean;
   noEffect: NoEffectOption[];
 }
 
@@ -524,9 +527,11 @@ function applyOption(b: Builder, spec: OptionSpec, value: string | null): void {
     case 'create-uio-dev':
     case 'no-hpet':
     case 'vmware-tsc-map':
+      b.noEffect.push({ option, value, area: 'other' });
+      return;
     case 'telemetry':
     case 'no-telemetry':
-      b.noEffect.push({ option, value, area: 'other' });
+      b.telemetry = spec.key === 'telemetry';
       return;
     case 'mp-layout':
       if (arg !== 'auto' && !isMpLayout(arg)) {
@@ -652,6 +657,7 @@ export function parseEalArgs(argv: readonly string[]): ParsedEalArgs {
     mpLayout: 'auto',
     hotplugTimeoutMs: DEFAULT_HOTPLUG_TIMEOUT_MS,
     hotplugObserver: false,
+    telemetry: true,
     noEffect: [],
   };
   const nonOptions: string[] = [];
@@ -737,6 +743,7 @@ export function parseEalArgs(argv: readonly string[]): ParsedEalArgs {
     mpLayout: b.mpLayout,
     hotplugTimeoutMs: b.hotplugTimeoutMs,
     hotplugObserver: b.hotplugObserver,
+    telemetry: b.telemetry,
     noEffect: b.noEffect,
   };
   return { options, consumed, args: [...nonOptions, ...argv.slice(i)] };
@@ -844,7 +851,7 @@ eal-ts options:
                       primary with success without running drivers, and
                       keep a mirror of the primary's devices
 
-In eal-ts, the memory, lcore, trace, telemetry and VFIO options are checked
+In eal-ts, the memory, lcore, trace and VFIO options are checked
 and then have no effect.
 
 `;

@@ -36,3 +36,12 @@ export {
   type ProcessType,
 } from './eal.js';
 export { TESTPMD_MP, TESTPMD_REQ_TYPE_EXIT, registerTestpmdMp } from './testpmd_mp.js';
+export {
+  EAL_TELEMETRY_HELP,
+  HOTPLUG_HISTORY_LENGTH,
+  HotplugHistory,
+  splitSavedArgs,
+  startEalTelemetry,
+  type EalTelemetry,
+  type EalTelemetryOptions,
+} from './eal_common_telemetry.js';

@@ -296,6 +296,13 @@ describe('-h, -v and the eal-ts options', () => {
     rejects(['--hotplug-timeout-ms=1s'], /positive number of milliseconds/);
   });
 
+  it('--no-telemetry turns telemetry off, --telemetry back on, the last one winning', () => {
+    expect(parseEalArgs([]).options.telemetry).toBe(true);
+    expect(parseEalArgs(['--no-telemetry']).options.telemetry).toBe(false);
+    expect(parseEalArgs(['--no-telemetry', '--telemetry']).options.telemetry).toBe(true);
+    expect(parseEalArgs(['--no-telemetry']).options.noEffect).toEqual([]);
+  });
+
   it('accepts the other DPDK 22.11 options and checks their syntax', () => {
     expect(() =>
       parseEalArgs([

@@ -90,6 +90,11 @@ export interface TableAllocateOptions {
   readonly repair?: boolean;
   /** Recorded as the slot's owner; defaults to process.pid. */
   readonly ownerPid?: number;
+  /**
+   * The id to take when its slot is free (a secondary of a DPDK primary
+   * mirroring the primary's ids); otherwise the lowest free one, as always.
+   */
+  readonly preferredPortId?: number;
 }
 
 export interface TableReleaseOptions {
@@ -309,7 +314,11 @@ function planAllocate(
     throw new EthdevError('EEXIST', `Ethernet device with name ${name} already allocated`);
   }
   const writes = options.repair === true ? planRepair(slots) : [];
-  const portId = slots.findIndex((slot) => slot.kind === 'free');
+  const preferred = options.preferredPortId;
+  const portId =
+    preferred !== undefined && Number.isInteger(preferred) && slots[preferred]?.kind === 'free'
+      ? preferred
+      : slots.findIndex((slot) => slot.kind === 'free');
   if (portId < 0) {
     const corrupt = slots.filter((slot) => slot.kind === 'corrupt').length;
     throw new EthdevError(
@@ -673,6 +682,12 @@ export interface MemoryPortTableOptions {
   /** Slot count (RTE_MAX_ETHPORTS); defaults to 32. */
   readonly maxPorts?: number;
   readonly logger?: Logger;
+  /**
+   * Asked for the id a new port should get, when the caller gave none (a
+   * secondary of a DPDK primary asks the primary's telemetry); undefined or
+   * an id already in use here means the lowest free id.
+   */
+  readonly resolvePortId?: (name: string) => Promise<number | undefined> | number | undefined;
 }
 
 /**
@@ -685,10 +700,12 @@ export class MemoryPortTable implements PortTable {
   readonly maxPorts: number;
   private readonly slots: DecodedSlot[];
   private readonly mutex = new AsyncMutex();
+  private readonly resolvePortId: MemoryPortTableOptions['resolvePortId'];
   private isClosed = false;
 
   constructor(options: MemoryPortTableOptions = {}) {
     this.maxPorts = checkMaxPorts(options.maxPorts ?? RTE_MAX_ETHPORTS);
+    this.resolvePortId = options.resolvePortId;
     this.slots = Array.from({ length: this.maxPorts }, (): DecodedSlot => ({ kind: 'free', generation: 0 }));
   }
 
@@ -700,9 +717,17 @@ export class MemoryPortTable implements PortTable {
     return this.locked((slots) => snapshotOf(slots));
   }
 
-  allocate(name: string, options: TableAllocateOptions = {}): Promise<SharedPort> {
+  async allocate(name: string, options: TableAllocateOptions = {}): Promise<SharedPort> {
     checkPortName(name);
-    return this.locked((slots) => planAllocate(slots, name, options).port);
+    let preferredPortId = options.preferredPortId;
+    if (preferredPortId === undefined && this.resolvePortId) {
+      try {
+        preferredPortId = await this.resolvePortId(name);
+      } catch {
+        preferredPortId = undefined;
+      }
+    }
+    return this.locked((slots) => planAllocate(slots, name, { ...options, ...(preferredPortId !== undefined ? { preferredPortId } : {}) }).port);
   }
 
   attach(name: string): Promise<SharedPort> {

@@ -45,5 +45,12 @@ export {
   type EthDevOps,
   type EthDevState,
   type EthStats,
+  type EthQueueStats,
   type Packet,
 } from './rte_ethdev.js';
+export {
+  ETHDEV_TELEMETRY_COMMANDS,
+  RTE_ETHDEV_QUEUE_STAT_CNTRS,
+  portMacAddress,
+  registerEthdevTelemetry,
+} from './rte_ethdev_telemetry.js';

@@ -32,6 +32,19 @@ export interface EthStats {
 }
 
 /**
+ * Per-queue counters (the q_* arrays of struct rte_eth_stats), indexed by
+ * queue id, one entry per queue the driver has.
+ */
+export interface EthQueueStats {
+  ipackets: number[];
+  ibytes: number[];
+  opackets: number[];
+  obytes: number[];
+  /** Receive errors per queue (q_errors). */
+  errors: number[];
+}
+
+/**
  * What a driver provides (the burst functions and stats ops of DPDK's
  * eth_dev_ops). Queue ids arrive checked as uint16; counts as 0..65535.
  */
@@ -47,6 +60,8 @@ export interface EthDevOps {
   statsGet?(): EthStats | Promise<EthStats>;
   /** Clears the driver's counters. */
   statsReset?(): void | Promise<void>;
+  /** The driver's per-queue counters, when it keeps them. */
+  queueStatsGet?(): EthQueueStats | Promise<EthQueueStats>;
 }
 
 /** The DPDK port states a local port goes through (RTE_ETH_DEV_ATTACHED, then UNUSED once released). */
@@ -155,6 +170,12 @@ export class EthDev {
     this.checkAttached();
     if (this.ops.statsGet) return { ...zeroStats(), ...(await this.ops.statsGet()) };
     return { ...this.counters };
+  }
+
+  /** The per-queue part of rte_eth_stats_get; undefined when the driver keeps none. */
+  async queueStats(): Promise<EthQueueStats | undefined> {
+    this.checkAttached();
+    return this.ops.queueStatsGet ? await this.ops.queueStatsGet() : undefined;
   }
 
   /** rte_eth_stats_reset. */

@@ -10,7 +10,7 @@
  */
 import { EalError, type ErrnoName, KvargsError, type Kvargs, SOCKET_ID_ANY, isErrnoName, parseKvargs } from '@eal-ts/bus';
 import type { VdevDevice, VdevDriver } from '@eal-ts/bus-vdev';
-import { type EthDevOps, type EthStats, EthdevError, type EthdevPorts, type Packet } from '@eal-ts/ethdev';
+import { type EthDevOps, type EthQueueStats, type EthStats, EthdevError, type EthdevPorts, type Packet } from '@eal-ts/ethdev';
 import { LogLevel, LogRegistry, type Logger } from '@eal-ts/log';
 
 /** The driver's name on the vdev bus (RTE_PMD_REGISTER_VDEV(net_null, …)). */
@@ -209,6 +209,26 @@ export class NullPortOps implements EthDevOps {
       stats.obytes += q.bytes;
     }
     return stats;
+  }
+
+  /**
+   * The per-queue counters of eth_stats_get, for every queue up to the
+   * highest one used (at least queue 0).
+   */
+  queueStatsGet(): EthQueueStats {
+    const ids = [...this.#rxQueues.keys(), ...this.#txQueues.keys()];
+    const count = Math.max(1, ...ids.map((id) => id + 1));
+    const zeros = (): number[] => new Array<number>(count).fill(0);
+    const queues: EthQueueStats = { ipackets: zeros(), ibytes: zeros(), opackets: zeros(), obytes: zeros(), errors: zeros() };
+    for (const [id, q] of this.#rxQueues) {
+      queues.ipackets[id] = q.packets;
+      queues.ibytes[id] = q.bytes;
+    }
+    for (const [id, q] of this.#txQueues) {
+      queues.opackets[id] = q.packets;
+      queues.obytes[id] = q.bytes;
+    }
+    return queues;
   }
 
   /** eth_stats_reset. */

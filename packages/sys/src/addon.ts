@@ -24,6 +24,20 @@ export type NativeDgramListener = (
       ]
 ) => void;
 
+export interface NativeSeqpacketHandle {
+  readonly fd: number;
+}
+
+/** A listener reports (null, fd) per accepted connection; a connection reports
+ * (null, data, size, truncated) per message and (null, null) at end of stream. */
+export type NativeSeqpacketListener = (
+  ...event:
+    | [error: Error]
+    | [error: null, fd: number]
+    | [error: null, data: null]
+    | [error: null, data: Buffer, size: number, truncated: boolean]
+) => void;
+
 export interface NativeLockHolder {
   type: 'read' | 'write';
   pid: number;
@@ -36,6 +50,12 @@ export interface NativeAddon {
   dgramSend(handle: NativeDgramHandle, path: string, data: Uint8Array, fds: readonly number[]): void;
   dgramClose(handle: NativeDgramHandle): void;
   dgramRef(handle: NativeDgramHandle, keepAlive: boolean): void;
+  seqListen(path: string, backlog: number, onEvent: NativeSeqpacketListener): NativeSeqpacketHandle;
+  seqConnect(path: string): number;
+  seqOpen(fd: number, receiveBufferSize: number, onEvent: NativeSeqpacketListener): NativeSeqpacketHandle;
+  seqSend(handle: NativeSeqpacketHandle, data: Uint8Array): void;
+  seqClose(handle: NativeSeqpacketHandle): void;
+  seqRef(handle: NativeSeqpacketHandle, keepAlive: boolean): void;
   recordLock(fd: number, type: 'read' | 'write' | 'unlock', start: number, length: number): boolean;
   recordLockTest(fdOrPath: number | string, type: 'read' | 'write', start: number, length: number): NativeLockHolder | null;
   flockLock(fd: number, operation: 'shared' | 'exclusive' | 'unlock'): boolean;

@@ -4,3 +4,12 @@ export { UnixDgramSocket } from './unix_dgram.js';
 export type { Credentials, Datagram, UnixDgramSocketEvents, UnixDgramSocketOptions } from './unix_dgram.js';
 export { LockTimeoutError, flock, flockHolder, setRecordLock, testRecordLock } from './locks.js';
 export type { ByteRange, LockHolderInfo, LockWaitOptions, RecordLockHolder, RecordLockType } from './locks.js';
+export { UnixSeqpacketServer, UnixSeqpacketSocket } from './unix_seqpacket.js';
+export type {
+  SeqpacketMessage,
+  SeqpacketSendOptions,
+  UnixSeqpacketServerEvents,
+  UnixSeqpacketServerOptions,
+  UnixSeqpacketSocketEvents,
+  UnixSeqpacketSocketOptions,
+} from './unix_seqpacket.js';

@@ -44,6 +44,8 @@ export interface TestpmdOptions {
   readonly filePrefix?: string;
   /** --vdev arguments, e.g. ['net_null0']. */
   readonly vdevs?: readonly string[];
+  /** Further EAL arguments, e.g. ['--no-telemetry']. */
+  readonly eal?: readonly string[];
   /** How long start-up may take before the harness gives up and kills it. */
   readonly startTimeoutMs?: number;
 }
@@ -80,6 +82,7 @@ export class Testpmd {
     const filePrefix = options.filePrefix ?? `interop${process.pid}x${Date.now().toString(16)}`;
     const eal = ['--no-huge', '-m', '256', '--no-pci', '-l', '0-1', `--file-prefix=${filePrefix}`];
     for (const vdev of options.vdevs ?? []) eal.push(`--vdev=${vdev}`);
+    eal.push(...(options.eal ?? []));
     const app = ['-i', '--no-mlockall', '--total-num-mbufs=4096'];
     // stdbuf: testpmd's stdout is a pipe here and would otherwise stay buffered.
     const child = spawn('stdbuf', ['-o0', '-e0', TESTPMD_PATH, ...eal, '--', ...app], {

@@ -30,10 +30,12 @@ describe.skipIf(!testpmdAvailable())(`EAL init interop with a real ${testpmdLabe
     expect(lines).toContain('VDEV: Received 1 vdevs');
     expect(eal.vdev.devices().map((d) => d.name)).toEqual(['net_null0']);
     expect(eal.vdev.findDeviceByName('net_null0')?.driver?.name).toBe('net_null');
-    // DPDK's port table lives in its hugepage memory: ours is local, and says so.
+    // DPDK's port table lives in its hugepage memory: ours is local, its ids taken from testpmd's telemetry.
     expect(eal.portsShared).toBe(false);
     expect((await eal.ports.list()).map((p) => [p.portId, p.name])).toEqual([[0, 'net_null0']]);
-    expect(lines.some((l) => l.includes('the primary is not an eal-ts process'))).toBe(true);
+    expect(lines.some((l) => l.includes('port ids are taken from its telemetry (1 port(s))'))).toBe(true);
+    // This secondary serves telemetry too, as the second process of the prefix.
+    expect(eal.telemetryServer?.path).toBe(`${testpmd.runtimeDir}/dpdk_telemetry.v2:1`);
     // testpmd is unharmed and still has its port.
     expect(await testpmd.ports()).toEqual(new Map([[0, 'net_null0']]));
   });
