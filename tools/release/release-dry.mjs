@@ -9,8 +9,8 @@
 //      --ignore-scripts <tarballs>` and `pnpm add <tarballs>` (no approved
 //      builds); in each, every library imports, the mp-channel README example
 //      runs verbatim (primary and secondary, two processes), and `npx eal-mp
-//      --help`, `npx eal-devbind --status --json` (on a fake sysfs tree) and
-//      `npx hotplug-mp --help` run.
+//      --help`, `npx eal-devbind --status --json` (on a fake sysfs tree),
+//      `npx eal-telemetry --help` and `npx hotplug-mp --help` run.
 // Third-party dependencies come from the npm registry. Keeps the temporary
 // directory with KEEP=1.
 import { spawn, spawnSync } from 'node:child_process';
@@ -150,9 +150,11 @@ async function consumer(flavour, tarballs, packages, sysfsDevices) {
   if (!help.includes('Usage: eal-mp')) throw new Error(`npx eal-mp --help printed ${help}`);
   const json = JSON.parse(run('npx', ['--no-install', 'eal-devbind', '--status', '--json'], { cwd: project, env: { SYSFS_PCI_DEVICES: sysfsDevices } }).stdout);
   if (!Array.isArray(json) || json.length !== 2) throw new Error(`npx eal-devbind --status --json printed ${JSON.stringify(json)}`);
+  const telemetry = run('npx', ['--no-install', 'eal-telemetry', '--help'], { cwd: project }).stdout;
+  if (!telemetry.includes('Usage: eal-telemetry')) throw new Error(`npx eal-telemetry --help printed ${telemetry}`);
   const hotplug = run('npx', ['--no-install', 'hotplug-mp', '--help'], { cwd: project });
   if (!/hotplug|Usage/i.test(hotplug.stdout + hotplug.stderr)) throw new Error(`npx hotplug-mp --help printed ${hotplug.stdout}${hotplug.stderr}`);
-  log(`${flavour}: ${libraries.length} libraries import, README example ok, eal-mp / eal-devbind / hotplug-mp run${warnings.length ? `; install warnings:\n  ${warnings.join('\n  ')}` : ''}`);
+  log(`${flavour}: ${libraries.length} libraries import, README example ok, eal-mp / eal-devbind / eal-telemetry / hotplug-mp run${warnings.length ? `; install warnings:\n  ${warnings.join('\n  ')}` : ''}`);
 }
 
 async function main() {
