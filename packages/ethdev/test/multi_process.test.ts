@@ -8,7 +8,7 @@ import { LockTimeoutError, testRecordLock } from '@eal-ts/sys';
 import { EthdevSharedData } from '../src/ethdev_shared_data.js';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { DIST_INDEX, ProcessSet, type Child, type PortView, type Snapshot } from './helpers/processes.js';
+import { DEADLINE_MS, DIST_INDEX, ProcessSet, type Child, type PortView, type Snapshot } from './helpers/processes.js';
 
 const TABLE_FILE = 'eal_ts_ethdev_data';
 
@@ -24,7 +24,7 @@ afterEach(async () => {
   await set.cleanup();
 });
 
-/** Pids holding POSIX record locks on `path`, from the kernel's own list (/proc/locks). */
+/** Pids holding POSIX record locks on `path`, from one read of the kernel's own list (/proc/locks). */
 async function posixLockHolders(path: string): Promise<number[]> {
   const { ino } = await stat(path);
   const pids: number[] = [];
@@ -35,6 +35,22 @@ async function posixLockHolders(path: string): Promise<number[]> {
     if (Number(fields[5]?.split(':')[2]) === ino) pids.push(Number(fields[4]));
   }
   return pids;
+}
+
+/**
+ * Polls /proc/locks until `path`'s POSIX lock holders are exactly `expected`,
+ * or DEADLINE_MS passes; resolves with the last list read. One read is no
+ * snapshot: the kernel serves /proc/locks a page per read(), walking the
+ * machine-wide lock list again each time, so while other processes take and
+ * drop locks a held lock's line can be skipped or repeated.
+ */
+async function posixLockHoldersSettleOn(path: string, expected: number[]): Promise<number[]> {
+  const deadline = Date.now() + DEADLINE_MS;
+  for (;;) {
+    const pids = await posixLockHolders(path);
+    if (JSON.stringify(pids) === JSON.stringify(expected) || Date.now() > deadline) return pids;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 const byId = (ports: readonly PortView[]): [number, string][] =>
@@ -178,7 +194,7 @@ describe('ports shared between real processes', () => {
     const holder = set.start('lock-holder', 'torn_writer.mjs', [path, 'hold']);
     await holder.waitFor((e) => e.event === 'locked', 'write lock');
     expect(await testRecordLock(path, 'read')).not.toBeNull();
-    expect(await posixLockHolders(path)).toEqual([holder.pid]);
+    expect(await posixLockHoldersSettleOn(path, [holder.pid])).toEqual([holder.pid]);
 
     // Both wait for the lock; killing its holder lets them through.
     const reading = secondary.request<Snapshot>('listShared');

@@ -192,16 +192,35 @@ export function flock(fd: number, operation: 'shared' | 'exclusive' | 'unlock', 
 }
 
 /**
+ * How many times flockHolder reads /proc/locks before concluding nobody
+ * holds the lock. The kernel serves that file a page (4 KiB) per read(),
+ * each read walking the global lock list again from a record index, so
+ * when other processes take or drop locks between two reads of one pass a
+ * line can be skipped or listed twice. A lock that is really held shows up
+ * on the next pass; one that is not is missing from every pass.
+ */
+const PROC_LOCKS_PASSES = 3;
+
+/**
  * Who holds a flock on the file behind `fd`, from /proc/locks
  * (`N: FLOCK ADVISORY WRITE <pid> <major>:<minor>:<inode> 0 EOF`, device
  * numbers in hex). The first holder that is not this process, or null.
+ * /proc/locks is no atomic snapshot (see PROC_LOCKS_PASSES): a pass that
+ * finds no holder is repeated before null is returned.
  */
 export async function flockHolder(fd: number, procLocks = '/proc/locks'): Promise<number | null> {
   const st = fstatSync(fd, { bigint: true });
   const major = Number(((st.dev >> 8n) & 0xfffn) | ((st.dev >> 32n) & ~0xfffn));
   const minor = Number((st.dev & 0xffn) | ((st.dev >> 12n) & ~0xffn));
   const key = `${major.toString(16).padStart(2, '0')}:${minor.toString(16).padStart(2, '0')}:${st.ino}`;
-  const table = await readFile(procLocks, 'utf8');
+  for (let pass = 0; pass < PROC_LOCKS_PASSES; pass++) {
+    const pid = findFlockHolder(await readFile(procLocks, 'utf8'), key);
+    if (pid !== null) return pid;
+  }
+  return null;
+}
+
+function findFlockHolder(table: string, key: string): number | null {
   for (const line of table.split('\n')) {
     const fields = line.trim().split(/\s+/);
     // Waiters are listed as "N: -> FLOCK ...": they hold nothing.

@@ -1,13 +1,15 @@
 // Issue 8, point 5: lock waits are bounded and cancellable, and never pin a
 // libuv threadpool worker, so fs.promises keeps working while four locks
 // are held by stopped processes.
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, openSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { afterEach, expect, it } from 'vitest';
 
 import { LockTimeoutError, SysError, flock, flockHolder } from '../src/index.js';
-import { Child, killChildren, makeTempDir, removeTempDirs, within } from './helpers.js';
+import { Child, eventually, killChildren, makeTempDir, removeTempDirs, within } from './helpers.js';
 
 afterEach(async () => {
   await killChildren();
@@ -81,5 +83,64 @@ it('a lock wait rejects at once for an aborted signal, and with ETIMEDOUT for ti
     await expect(flock(handle.fd, 'exclusive', { signal: 'no' as never })).rejects.toThrow(TypeError);
   } finally {
     await handle.close();
+  }
+});
+
+it('flockHolder reads /proc/locks again when a pass misses the holder, as a read racing other lock changes can', async () => {
+  const dir = await makeTempDir();
+  const file = join(dir, 'f');
+  writeFileSync(file, 'x');
+  const holder = await Child.peer();
+  expect(await holder.request('flock', { path: file, operation: 'exclusive', wait: false })).toBe(true);
+  const holderLine = (line: string): boolean => line.includes(' FLOCK ') && line.trim().split(/\s+/)[4] === String(holder.pid);
+  // One read can miss the line (that is the point of this test): read until it is there, with a deadline.
+  let real = '';
+  const deadline = Date.now() + 10_000;
+  while (!real.split('\n').some(holderLine) && Date.now() < deadline) real = await readFile('/proc/locks', 'utf8');
+  expect(real.split('\n').some(holderLine)).toBe(true);
+  const torn = real.split('\n').filter((line) => !holderLine(line)).join('\n');
+
+  // A FIFO stands in for /proc/locks: each pass of flockHolder opens and reads it to EOF once.
+  const table = join(dir, 'locks');
+  execFileSync('mkfifo', [table]);
+  const openHere = (): boolean =>
+    readdirSync('/proc/self/fd').some((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === table;
+      } catch {
+        return false;
+      }
+    });
+  const serve = (passes: string[]): Promise<void> => {
+    const served = (async () => {
+      for (const content of passes) {
+        // A writer opening while the previous pass still has the FIFO open would write into that pass.
+        await eventually(() => !openHere(), 'the previous pass to close the table');
+        await writeFile(table, content);
+      }
+    })();
+    served.catch(() => undefined); // awaited below; only a failed test leaves it unawaited
+    return served;
+  };
+  const fd = openSync(file, 'r');
+  try {
+    // The first pass misses the holder's line (skipped by the kernel's page-by-page walk), the second has it.
+    let served = serve([torn, real]);
+    expect(await within(flockHolder(fd, table), 'flockHolder over a torn then a whole table')).toBe(holder.pid);
+    await within(served, 'both passes read');
+    // A lock nobody holds is missing from every pass: null after a bounded number of them.
+    served = serve([torn, torn, torn]);
+    expect(await within(flockHolder(fd, table), 'flockHolder over torn tables only')).toBeNull();
+    await within(served, 'three passes read');
+  } finally {
+    closeSync(fd);
+    // Unblocks a writer still waiting for a reader, should flockHolder have read fewer passes.
+    for (let i = 0; i < 3; i++) {
+      try {
+        closeSync(openSync(table, constants.O_RDONLY | constants.O_NONBLOCK));
+      } catch {
+        // no FIFO
+      }
+    }
   }
 });
