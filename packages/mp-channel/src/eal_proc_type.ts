@@ -18,10 +18,20 @@ import { writeEalTsConfig } from './eal_memcfg.js';
  * the primary is eal-ts, and a DPDK secondary refuses it as another version.
  */
 export class PrimaryLock {
+  /**
+   * Every lock this process holds. A FileHandle nobody references is closed
+   * by the garbage collector, and closing the fd drops the record lock: an
+   * application that let go of its Eal (or of this object) would silently
+   * stop being the primary. Held here until release() instead.
+   */
+  static readonly #held = new Set<PrimaryLock>();
+
   private constructor(
     private readonly handle: FileHandle,
     readonly path: string,
-  ) {}
+  ) {
+    PrimaryLock.#held.add(this);
+  }
 
   /** Takes the lock, or resolves null when another process holds it. */
   static async acquire(runtimeDir: string): Promise<PrimaryLock | null> {
@@ -42,6 +52,7 @@ export class PrimaryLock {
 
   /** Releases the lock by closing the file (the file itself stays, as DPDK leaves it). */
   async release(): Promise<void> {
+    PrimaryLock.#held.delete(this);
     await this.handle.close();
   }
 }

@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { detectProcessType, PrimaryLock, primaryLockHolder } from '../src/eal_proc_type.js';
@@ -22,8 +23,9 @@ async function runtimeDir(): Promise<string> {
 }
 
 /** A child holding the primary lock; killed by pid when the test ends, whatever happens. */
-async function childPrimary(dir: string): Promise<number> {
-  const child = spawn(process.execPath, [FIXTURE, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function childPrimary(dir: string, mode: 'hold' | 'drop' = 'hold'): Promise<{ pid: number; lines: AsyncIterator<string> }> {
+  const args = mode === 'drop' ? ['--expose-gc', FIXTURE, dir, 'drop'] : [FIXTURE, dir];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = once(child, 'exit');
   cleanups.push(async () => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -31,9 +33,9 @@ async function childPrimary(dir: string): Promise<number> {
       await exited;
     }
   });
-  const [line] = (await once(child.stdout.setEncoding('utf8'), 'data')) as [string];
-  expect(line.trim()).toBe('locked');
-  return child.pid!;
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  expect((await lines.next()).value).toBe('locked');
+  return { pid: child.pid!, lines };
 }
 
 describe('process type from the config lock (--proc-type=auto)', () => {
@@ -46,7 +48,7 @@ describe('process type from the config lock (--proc-type=auto)', () => {
 
   it('a process started while a primary holds the lock is a secondary, and sees the holder pid', async () => {
     const dir = await runtimeDir();
-    const pid = await childPrimary(dir);
+    const { pid } = await childPrimary(dir);
     expect(await detectProcessType(dir)).toEqual({ type: 'secondary' });
     expect(await PrimaryLock.acquire(dir)).toBeNull();
     expect(await primaryLockHolder(dir)).toEqual({ pid });
@@ -54,13 +56,25 @@ describe('process type from the config lock (--proc-type=auto)', () => {
 
   it('when the primary dies its lock goes with it and the next process becomes the primary', async () => {
     const dir = await runtimeDir();
-    const pid = await childPrimary(dir);
+    const { pid } = await childPrimary(dir);
     await cleanups.pop()!(); // kill the child now
     expect(await primaryLockHolder(dir)).toBeNull();
     const detected = await detectProcessType(dir);
     expect(detected.type).toBe('primary');
     if (detected.type === 'primary') await detected.lock.release();
     expect(pid).toBeGreaterThan(0);
+  });
+
+  it('the lock outlives the PrimaryLock object: a garbage-collected handle would close the fd and drop it', async () => {
+    const dir = await runtimeDir();
+    const { pid, lines } = await childPrimary(dir, 'drop');
+    expect((await lines.next()).value).toBe('collected');
+    // A closed fd drops the lock at once; watch it for a while after the collections.
+    const until = Date.now() + 300;
+    while (Date.now() < until) {
+      expect(await primaryLockHolder(dir)).toEqual({ pid });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   });
 
   it('no config file means no primary', async () => {
