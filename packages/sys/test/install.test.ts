@@ -59,7 +59,9 @@ describe('install script', () => {
     const changed = install(root);
     expect(changed.status, changed.stderr).toBe(0);
     expect(changed.stdout + changed.stderr).toContain('gyp info ok');
-  });
+    // Two real compiles: on a loaded 2-core machine each can take well over
+    // the suite's 30 s default; each install is bounded by its own 120 s timeout.
+  }, 300_000);
 
   it('fails with the commands for npm, pnpm and yarn when it cannot compile', async () => {
     const root = await unpacked();
