@@ -1,0 +1,101 @@
+// Issue 11: the broadcast's peer list makes no libuv threadpool round trip
+// when the runtime directory's flock is free (open, flock attempt, readdir
+// and close are synchronous; see UnixTransport's comment), while keeping
+// DPDK's semantics: LOCK_SH on the directory for the whole walk, mp_socket_*
+// only, and a wait (on timers) while another open file holds LOCK_EX.
+import { createHook } from 'node:async_hooks';
+import { mkdtemp, open, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { flock, UnixDgramSocket } from '@eal-ts/sys';
+import { eventually, holdsFor } from '@eal-ts/test-peer';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { createRuntimeDir } from '../src/eal_filesystem.js';
+import { UnixTransport } from '../src/transport_unix.js';
+
+let base: string;
+let dir: string;
+const sockets: UnixDgramSocket[] = [];
+
+beforeEach(async () => {
+  base = await mkdtemp(join(tmpdir(), 'mpt-sync-'));
+  dir = await createRuntimeDir('t', { env: { RUNTIME_DIRECTORY: base } });
+});
+afterEach(async () => {
+  await Promise.all(sockets.splice(0).map((s) => s.close()));
+  await rm(base, { recursive: true, force: true });
+});
+
+/** Async resource types created while `work` runs, except promises and timers. */
+async function resourcesDuring<T>(work: () => Promise<T>): Promise<{ types: string[]; value: T }> {
+  const types: string[] = [];
+  const hook = createHook({
+    init(_id, type) {
+      if (type !== 'PROMISE' && type !== 'Timeout' && type !== 'Immediate' && type !== 'TickObject') types.push(type);
+    },
+  });
+  hook.enable();
+  try {
+    return { types, value: await work() };
+  } finally {
+    hook.disable();
+  }
+}
+
+/** Whether another open file of `dir` can take `mode` right now (flocks of two open files conflict even in one process). */
+async function canFlock(mode: 'shared' | 'exclusive'): Promise<boolean> {
+  const handle = await open(dir, 'r');
+  try {
+    return await flock(handle.fd, mode, { wait: false });
+  } finally {
+    await handle.close();
+  }
+}
+
+describe('UnixTransport.withPeers without the threadpool', () => {
+  it('lists mp_socket_* under LOCK_SH with no fs request, and leaves no fd or lock behind', async () => {
+    for (const name of ['mp_socket', 'mp_socket_9_b', 'mp_socket_8_a']) sockets.push(await UnixDgramSocket.bind(join(dir, name)));
+    const t = new UnixTransport();
+    const fdsBefore = (await readdir('/proc/self/fd')).length;
+    const { types, value } = await resourcesDuring(() => t.withPeers(dir, (peers) => Promise.resolve(peers)));
+    expect(types).toEqual([]);
+    expect(value).toEqual([join(dir, 'mp_socket_8_a'), join(dir, 'mp_socket_9_b')]);
+
+    // The shared lock is held while fn runs: another reader may share it, a binder may not.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let inside = false;
+    const walk = t.withPeers(dir, async () => {
+      inside = true;
+      await held;
+    });
+    await eventually(() => inside, { what: 'withPeers to run its callback' });
+    expect(await canFlock('shared')).toBe(true);
+    expect(await canFlock('exclusive')).toBe(false);
+    release();
+    await walk;
+    expect(await canFlock('exclusive')).toBe(true);
+    expect((await readdir('/proc/self/fd')).length).toBe(fdsBefore);
+  });
+
+  it('waits while another open file holds LOCK_EX (a peer binding), then lists what it bound', async () => {
+    const binder = await open(dir, 'r');
+    let listed: string[] | undefined;
+    let walk: Promise<void> | undefined;
+    try {
+      expect(await flock(binder.fd, 'exclusive', { wait: false })).toBe(true);
+      walk = new UnixTransport().withPeers(dir, (peers) => {
+        listed = peers;
+        return Promise.resolve();
+      });
+      await holdsFor(() => listed === undefined, 100, 'the walk waiting for the exclusive lock');
+      sockets.push(await UnixDgramSocket.bind(join(dir, 'mp_socket_7_new')));
+    } finally {
+      await binder.close();
+    }
+    await walk;
+    expect(listed).toEqual([join(dir, 'mp_socket_7_new')]);
+  });
+});
