@@ -15,15 +15,9 @@ import { EventEmitter } from 'node:events';
 import { LogRegistry, type Logger } from '@eal-ts/log';
 
 import { EthdevError } from './errors.js';
-import {
-  EthdevSharedData,
-  MemoryPortTable,
-  checkPortId,
-  checkPortName,
-  type PortTable,
-  type PortTableSnapshot,
-  type SharedPort,
-} from './ethdev_shared_data.js';
+import { EthdevSharedData } from './ethdev_shared_data.js';
+import { MemoryPortTable } from './memory_port_table.js';
+import { checkPortId, checkPortName, type PortTable, type PortTableSnapshot, type SharedPort } from './port_table.js';
 import { EthDev, type EthDevOps } from './rte_ethdev.js';
 
 export type ProcessType = 'primary' | 'secondary';

@@ -8,7 +8,7 @@
  * behaves as DPDK's rte_eth_pkt_burst_dummy (receives nothing, sends nothing).
  */
 import { EthdevError } from './errors.js';
-import type { SharedPort } from './ethdev_shared_data.js';
+import type { SharedPort } from './port_table.js';
 
 /** One packet: its bytes (an rte_mbuf's data, for the control plane). */
 export type Packet = Uint8Array;
