@@ -18,22 +18,6 @@ export {
   type TableReleaseOptions,
 } from './port_table.js';
 export {
-  HEADER_SIZE,
-  SLOT_SIZE,
-  SLOT_STATE,
-  TABLE_MAGIC,
-  TABLE_VERSION,
-  decodeHeader,
-  decodeSlot,
-  encodeAllocatedSlot,
-  encodeFreeSlot,
-  encodeHeader,
-  slotOffset,
-  tableSize,
-  type DecodedSlot,
-  type TableHeader,
-} from './port_table_layout.js';
-export {
   EthdevPorts,
   type EthdevPortsEvents,
   type EthdevPortsOptions,

@@ -5,21 +5,9 @@ import { join } from 'node:path';
 import { LogRegistry, type Logger } from '@eal-ts/log';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import {
-  ETHDEV_DATA_FILE,
-  EthdevError,
-  EthdevSharedData,
-  HEADER_SIZE,
-  MemoryPortTable,
-  SLOT_SIZE,
-  decodeHeader,
-  decodeSlot,
-  encodeAllocatedSlot,
-  encodeFreeSlot,
-  encodeHeader,
-  slotOffset,
-  tableSize,
-} from '../src/index.js';
+import { ETHDEV_DATA_FILE, EthdevError, EthdevSharedData, MemoryPortTable } from '../src/index.js';
+// The file layout is internal to the package: tested straight from its module.
+import { HEADER_SIZE, SLOT_SIZE, decodeHeader, decodeSlot, encodeAllocatedSlot, encodeFreeSlot, encodeHeader, slotOffset, tableSize } from '../src/port_table_layout.js';
 
 function capture(lines: string[]): Logger {
   return new LogRegistry({ sink: (line) => void lines.push(line) }).register('lib.ethdev', { prefix: 'ETHDEV' });
