@@ -15,14 +15,11 @@ import {
   type HotplugContext,
   type HotplugEvents,
   type HotplugObservedEvent,
-  echoReply,
-  handlePrimaryRequest,
-  handleSecondaryRequest,
-  primaryAttach,
-  primaryDetach,
-  requestToPrimary,
   resultOf,
-} from './hotplug_mp.js';
+} from './hotplug_context.js';
+import { handlePrimaryRequest, handleSecondaryRequest, primaryAttach, primaryDetach } from './hotplug_mp.js';
+import { echoReply, requestToPrimary } from './hotplug_mp_request.js';
+import { OperationQueue } from './operation_queue.js';
 
 export type HotplugRole = 'primary' | 'secondary';
 
@@ -62,56 +59,6 @@ export interface HotplugAttachResult {
   name: string;
   /** The device in this process; null in a secondary that does not have it (it did not take part, e.g. not yet initialised). */
   device: Device | null;
-}
-
-/**
- * Operations one after the other, in the order they were queued; one that
- * is aborted while waiting leaves its place without disturbing the order.
- */
-class OperationQueue {
-  #tail: Promise<void> = Promise.resolve();
-  #length = 0;
-
-  get length(): number {
-    return this.#length;
-  }
-
-  run<T>(operation: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const previous = this.#tail;
-    let release!: () => void;
-    this.#tail = new Promise<void>((resolve) => (release = resolve));
-    this.#length++;
-    const done = (): void => {
-      this.#length--;
-      release();
-    };
-    return new Promise<T>((resolve, reject) => {
-      let started = false;
-      const onAbort = (): void => {
-        if (started) return;
-        started = true; // never run it
-        // Our turn still comes after the previous one: only then does the next go.
-        void previous.then(done);
-        reject(new HotplugError('ECANCELED', 'hotplug operation aborted while queued', { op: 'attach', devargs: '', stage: 'local', cause: signal?.reason }));
-      };
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      void previous.then(async () => {
-        if (started) return;
-        started = true;
-        signal?.removeEventListener('abort', onAbort);
-        try {
-          resolve(await operation());
-        } catch (error) {
-          // The operation's own failure, whatever it threw, goes to the caller as is.
-          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-          reject(error);
-        } finally {
-          done();
-        }
-      });
-    });
-  }
 }
 
 function buildDevargs(bus: string, name: string, args: string): string {
