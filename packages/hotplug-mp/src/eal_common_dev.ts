@@ -18,7 +18,7 @@ import {
   resultOf,
 } from './hotplug_context.js';
 import { handlePrimaryRequest, handleSecondaryRequest, primaryAttach, primaryDetach } from './hotplug_mp.js';
-import { echoReply, requestToPrimary } from './hotplug_mp_request.js';
+import { echoReply, requestToPrimary, sendReply } from './hotplug_mp_request.js';
 import { OperationQueue } from './operation_queue.js';
 
 export type HotplugRole = 'primary' | 'secondary';
@@ -205,12 +205,7 @@ export class Hotplug extends EventEmitter<HotplugEvents> {
       result = resultOf(error);
       this.log.err(`observer: malformed ${EAL_DEV_MP_ACTION_REQUEST} from ${peer}: ${describeError(error)}`);
     }
-    try {
-      const delivered = await channel.reply({ name: EAL_DEV_MP_ACTION_REQUEST, param: echoReply(msg.param, result), fds: [] }, peer);
-      if (!delivered) this.log.err(`failed to send hotplug reply to ${peer}: it is gone`);
-    } catch (error) {
-      this.log.err(`failed to send hotplug reply to ${peer}: ${describeError(error)}`);
-    }
+    await sendReply(this.#ctx, channel, echoReply(msg.param, result), peer);
     if (event) this.#ctx.emit('observed', event);
   }
 
@@ -273,16 +268,7 @@ export class Hotplug extends EventEmitter<HotplugEvents> {
         const device = await primaryAttach(this.#ctx, devargs);
         return { devargs, bus: device.bus.name, name: device.name, device };
       }
-      const { result, peer } = await requestToPrimary(this.#ctx, { t: EalDevReqType.ATTACH, devargs, result: 0 }, 'attach', options.signal);
-      if (result !== 0) {
-        this.log.err('Failed to hotplug add device');
-        throw HotplugError.fromResult(result, `attach of ${devargs} failed: the primary ${peer} answered ${describeResult(result)}`, {
-          op: 'attach',
-          devargs,
-          stage: 'primary',
-          peer,
-        });
-      }
+      await this.#askPrimary('attach', devargs, options.signal);
       return this.#attached(devargs);
     });
   }
@@ -300,16 +286,7 @@ export class Hotplug extends EventEmitter<HotplugEvents> {
       const devargs = buildDevargs(device.bus.name, device.name, '');
       this.#checkDevargs('detach', devargs);
       if (this.role === 'primary' || !this.channel) return primaryDetach(this.#ctx, devargs, device);
-      const { result, peer } = await requestToPrimary(this.#ctx, { t: EalDevReqType.DETACH, devargs, result: 0 }, 'detach', options.signal);
-      if (result !== 0) {
-        this.log.err('Failed to hotplug remove device');
-        throw HotplugError.fromResult(result, `detach of ${devargs} failed: the primary ${peer} answered ${describeResult(result)}`, {
-          op: 'detach',
-          devargs,
-          stage: 'primary',
-          peer,
-        });
-      }
+      return this.#askPrimary('detach', devargs, options.signal);
     });
   }
 
@@ -340,6 +317,20 @@ export class Hotplug extends EventEmitter<HotplugEvents> {
         throw new HotplugError('ECANCELED', `${op} of ${devargs} aborted while queued`, { op, devargs, stage: 'local', cause: error.cause });
       }
       throw error;
+    });
+  }
+
+  /** A secondary's operation: the primary runs it; its non-zero result becomes the HotplugError. */
+  async #askPrimary(op: HotplugOp, devargs: string, signal: AbortSignal | undefined): Promise<void> {
+    const t = op === 'attach' ? EalDevReqType.ATTACH : EalDevReqType.DETACH;
+    const { result, peer } = await requestToPrimary(this.#ctx, { t, devargs, result: 0 }, op, signal);
+    if (result === 0) return;
+    this.log.err(op === 'attach' ? 'Failed to hotplug add device' : 'Failed to hotplug remove device');
+    throw HotplugError.fromResult(result, `${op} of ${devargs} failed: the primary ${peer} answered ${describeResult(result)}`, {
+      op,
+      devargs,
+      stage: 'primary',
+      peer,
     });
   }
 

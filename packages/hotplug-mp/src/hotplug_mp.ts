@@ -83,14 +83,7 @@ export async function primaryAttach(ctx: HotplugContext, devargs: string): Promi
   if (!failure) return device;
 
   ctx.log.err(`Failed to attach device on secondary process: ${failure.message}`);
-  const rollbackFailure = await requestToSecondaries(
-    ctx,
-    { t: EalDevReqType.ATTACH_ROLLBACK, devargs, result: failure.errno },
-    'attach',
-  );
-  if (rollbackFailure) {
-    ctx.log.warning(`Failed to rollback device attach on secondary. Devices in secondary may not sync with primary: ${rollbackFailure.message}`);
-  }
+  await rollbackSecondaries(ctx, 'attach', devargs, failure);
   try {
     if (device.driver !== null) await localRemove(ctx, device, devargs, true);
   } catch (error) {
@@ -157,15 +150,17 @@ export async function primaryDetach(ctx: HotplugContext, devargs: string, device
   }
 }
 
-async function rollbackDetach(ctx: HotplugContext, devargs: string, failure: HotplugError): Promise<never> {
-  const rollbackFailure = await requestToSecondaries(
-    ctx,
-    { t: EalDevReqType.DETACH_ROLLBACK, devargs, result: failure.errno },
-    'detach',
-  );
+/** ATTACH_ROLLBACK or DETACH_ROLLBACK to every secondary; a failure there is only logged, as DPDK. */
+async function rollbackSecondaries(ctx: HotplugContext, op: HotplugOp, devargs: string, failure: HotplugError): Promise<void> {
+  const t = op === 'attach' ? EalDevReqType.ATTACH_ROLLBACK : EalDevReqType.DETACH_ROLLBACK;
+  const rollbackFailure = await requestToSecondaries(ctx, { t, devargs, result: failure.errno }, op);
   if (rollbackFailure) {
-    ctx.log.warning(`Failed to rollback device detach on secondary. Devices in secondary may not sync with primary: ${rollbackFailure.message}`);
+    ctx.log.warning(`Failed to rollback device ${op} on secondary. Devices in secondary may not sync with primary: ${rollbackFailure.message}`);
   }
+}
+
+async function rollbackDetach(ctx: HotplugContext, devargs: string, failure: HotplugError): Promise<never> {
+  await rollbackSecondaries(ctx, 'detach', devargs, failure);
   rolledBackEvent(ctx, 'detach', devargs, failure);
   throw rolledBack('detach', failure);
 }
