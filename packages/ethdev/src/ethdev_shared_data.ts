@@ -41,30 +41,8 @@ import { setRecordLock } from '@eal-ts/sys';
 
 import { EthdevError } from './errors.js';
 import { AsyncMutex } from './mutex.js';
-import {
-  RTE_MAX_ETHPORTS,
-  checkMaxPorts,
-  checkPortId,
-  checkPortName,
-  type PortTable,
-  type PortTableSnapshot,
-  type SharedPort,
-  type TableAllocateOptions,
-  type TableReleaseOptions,
-} from './port_table.js';
-import {
-  HEADER_SIZE,
-  SLOT_SIZE,
-  TABLE_VERSION,
-  decodeHeader,
-  decodeSlot,
-  encodeFreeSlot,
-  encodeHeader,
-  slotOffset,
-  tableSize,
-  type DecodedSlot,
-  type TableHeader,
-} from './port_table_layout.js';
+import { RTE_MAX_ETHPORTS, checkMaxPorts, checkPortId, checkPortName, type PortTable, type PortTableSnapshot, type SharedPort, type TableAllocateOptions, type TableReleaseOptions } from './port_table.js';
+import { HEADER_SIZE, SLOT_SIZE, TABLE_VERSION, decodeHeader, decodeSlot, encodeFreeSlot, encodeHeader, slotOffset, tableSize, type DecodedSlot, type TableHeader } from './port_table_layout.js';
 import { type SlotWrite, encodeSlot, findByName, planAllocate, planRelease, planRepair, snapshotOf } from './port_table_plan.js';
 
 /** The table's file name in the runtime directory (DPDK has no such file; the name avoids DPDK's own). */

@@ -6,17 +6,7 @@ import { type Logger } from '@eal-ts/log';
 
 import { EthdevError } from './errors.js';
 import { AsyncMutex } from './mutex.js';
-import {
-  RTE_MAX_ETHPORTS,
-  checkMaxPorts,
-  checkPortId,
-  checkPortName,
-  type PortTable,
-  type PortTableSnapshot,
-  type SharedPort,
-  type TableAllocateOptions,
-  type TableReleaseOptions,
-} from './port_table.js';
+import { RTE_MAX_ETHPORTS, checkMaxPorts, checkPortId, checkPortName, type PortTable, type PortTableSnapshot, type SharedPort, type TableAllocateOptions, type TableReleaseOptions } from './port_table.js';
 import { type DecodedSlot } from './port_table_layout.js';
 import { findByName, planAllocate, planRelease, snapshotOf } from './port_table_plan.js';
 

@@ -168,8 +168,19 @@ async function rollbackDetach(ctx: HotplugContext, devargs: string, failure: Hot
 // ---------------------------------------------------------------------------
 // The actions.
 
-function malformed(ctx: HotplugContext, error: unknown, peer: string, from: string): void {
-  ctx.log.err(`Malformed ${EAL_DEV_MP_ACTION_REQUEST} from ${from} ${peer || '(unbound socket)'}: ${describeError(error)}; answering ${describeResult(-22)}`);
+/** The request in `msg`; undefined, logged, when it is malformed (the caller answers -EINVAL). */
+function decodeRequest(ctx: HotplugContext, msg: MpMessage, peer: string, from: string): EalDevMpReq | undefined {
+  try {
+    return decodeEalDevMpReq(msg.param);
+  } catch (error) {
+    ctx.log.err(`Malformed ${EAL_DEV_MP_ACTION_REQUEST} from ${from} ${peer || '(unbound socket)'}: ${describeError(error)}; answering ${describeResult(-22)}`);
+    return undefined;
+  }
+}
+
+/** Answers `msg` with -`code` without running anything. */
+function refuse(ctx: HotplugContext, channel: HotplugChannel, msg: MpMessage, peer: string, code: 'EINVAL' | 'ENOTSUP'): Promise<void> {
+  return sendReply(ctx, channel, echoReply(msg.param, negativeErrno(code)), peer);
 }
 
 /**
@@ -185,16 +196,11 @@ export function handleSecondaryRequest(
   msg: MpMessage,
   peer: string,
 ): Promise<void> {
-  let req: EalDevMpReq;
-  try {
-    req = decodeEalDevMpReq(msg.param);
-  } catch (error) {
-    malformed(ctx, error, peer, 'secondary');
-    return sendReply(ctx, channel, echoReply(msg.param, negativeErrno('EINVAL')), peer);
-  }
+  const req = decodeRequest(ctx, msg, peer, 'secondary');
+  if (!req) return refuse(ctx, channel, msg, peer, 'EINVAL');
   if (req.t !== EalDevReqType.ATTACH && req.t !== EalDevReqType.DETACH) {
     ctx.log.err(`unsupported secondary to primary request: ${ealDevReqTypeName(req.t)} from ${peer}`);
-    return sendReply(ctx, channel, echoReply(msg.param, negativeErrno('ENOTSUP')), peer);
+    return refuse(ctx, channel, msg, peer, 'ENOTSUP');
   }
   ctx.log.debug(`hotplug request from secondary ${peer}: ${ealDevReqTypeName(req.t)} ${req.devargs}`);
   return enqueue(async () => {
@@ -226,13 +232,8 @@ export function handleSecondaryRequest(
  * ATTACH_ROLLBACK that follows an ATTACH still being probed undoes it.
  */
 export async function handlePrimaryRequest(ctx: HotplugContext, channel: HotplugChannel, msg: MpMessage, peer: string): Promise<void> {
-  let req: EalDevMpReq;
-  try {
-    req = decodeEalDevMpReq(msg.param);
-  } catch (error) {
-    malformed(ctx, error, peer, 'primary');
-    return sendReply(ctx, channel, echoReply(msg.param, negativeErrno('EINVAL')), peer);
-  }
+  const req = decodeRequest(ctx, msg, peer, 'primary');
+  if (!req) return refuse(ctx, channel, msg, peer, 'EINVAL');
   ctx.log.debug(`hotplug request from primary: ${ealDevReqTypeName(req.t)} ${req.devargs}`);
   const result = await ctx.local(() => secondaryAction(ctx, req));
   if (req.t === EalDevReqType.ATTACH_ROLLBACK || req.t === EalDevReqType.DETACH_ROLLBACK) {
