@@ -80,6 +80,64 @@ class CorruptionReporter {
 // The file table
 
 /**
+ * The table as this process last read it, decoded (issue 11). Every locked
+ * operation still reads the whole table (one page-cache copy, 4 KiB for 32
+ * ports): that read is what sees other processes' updates. But a slot is
+ * decoded again (CRC-32, name, fields) only when its 128 bytes differ from
+ * the bytes its cached decoding came from, and an unchanged table (the usual
+ * case: nobody else wrote since this process's last operation) is one
+ * memcmp. Decoding is a pure function of a slot's bytes and its index, so
+ * the cache changes nothing a reader concludes: a slot torn by a writer
+ * killed mid-write has bytes no cached decoding came from, is decoded, fails
+ * its checksum and is reported corrupt, exactly as without the cache. A
+ * slot this process writes is cached with the bytes it wrote, and only once
+ * the whole write succeeded.
+ */
+class TableView {
+  private current: Buffer;
+  private spare: Buffer;
+  private readonly decoded: DecodedSlot[] = [];
+  private valid = false;
+
+  constructor(private readonly maxPorts: number) {
+    this.current = Buffer.alloc(tableSize(maxPorts));
+    this.spare = Buffer.alloc(tableSize(maxPorts));
+  }
+
+  /** Reads the whole table (under the caller's lock); true when it differs from the last read. */
+  load(fd: number): boolean {
+    const bytes = this.spare;
+    const length = readFullySync(fd, bytes);
+    const previous = this.current;
+    if (this.valid && length === bytes.length && bytes.equals(previous)) return false;
+    for (let portId = 0; portId < this.maxPorts; portId++) {
+      const offset = slotOffset(portId);
+      const end = offset + SLOT_SIZE;
+      const whole = end <= length;
+      // Unchanged whole slot: its decoding stands. Anything else is decoded from what was read.
+      if (this.valid && whole && bytes.compare(previous, offset, end, offset, end) === 0) continue;
+      this.decoded[portId] = decodeSlot(bytes.subarray(offset, Math.min(end, Math.max(offset, length))), portId);
+    }
+    // A short read (a truncated file) is never trusted as a base for the next comparison.
+    this.valid = length === bytes.length;
+    this.current = bytes;
+    this.spare = previous;
+    return true;
+  }
+
+  /** The decoded slots, as a copy the caller may plan on. */
+  slots(): DecodedSlot[] {
+    return this.decoded.slice();
+  }
+
+  /** `data`, the encoding of `write.slot`, is now in the file at the slot's place. */
+  wrote(write: SlotWrite, data: Buffer): void {
+    data.copy(this.current, slotOffset(write.portId));
+    this.decoded[write.portId] = write.slot;
+  }
+}
+
+/**
  * fcntl record locks belong to the process: they never conflict between two
  * fds of one process, and closing ANY fd of the file drops them all. So the
  * users of one table file inside a process must queue behind one mutex — kept
@@ -132,6 +190,7 @@ export class EthdevSharedData implements PortTable {
   readonly maxPorts: number;
   readonly header: TableHeader;
   private readonly reporter: CorruptionReporter;
+  private readonly view: TableView;
   private isClosed = false;
 
   private constructor(
@@ -147,6 +206,7 @@ export class EthdevSharedData implements PortTable {
     this.header = header;
     this.maxPorts = header.maxPorts;
     this.reporter = new CorruptionReporter(logger, path);
+    this.view = new TableView(header.maxPorts);
   }
 
   get closed(): boolean {
@@ -277,7 +337,8 @@ export class EthdevSharedData implements PortTable {
   }
 
   /** Runs `work` on the decoded slots while holding the in-process mutex and the fcntl lock. */
-  private locked<T>(type: 'read' | 'write', work: (slots: DecodedSlot[]) => T | Promise<T>): Promise<T> {
+  /** Runs `work` on the decoded slots while holding the in-process mutex and the fcntl lock. */
+  private locked<T>(type: 'read' | 'write', work: (slots: DecodedSlot[]) => T): Promise<T> {
     if (this.isClosed) return Promise.reject(new EthdevError('EBADF', `the port table ${this.path} is closed`));
     return this.mutex.run(async () => {
       if (this.isClosed) throw new EthdevError('EBADF', `the port table ${this.path} is closed`);
@@ -285,14 +346,10 @@ export class EthdevSharedData implements PortTable {
       await setRecordLock(fd, type, { start: 0, length: 0 }, { wait: true, timeoutMs: this.lockTimeoutMs, name: this.path });
       try {
         // Synchronous on purpose: a page-cache copy, see the top of this file.
-        const bytes = readFullySync(fd, tableSize(this.maxPorts), 0);
-        const slots: DecodedSlot[] = [];
-        for (let portId = 0; portId < this.maxPorts; portId++) {
-          const offset = slotOffset(portId);
-          slots.push(decodeSlot(bytes.subarray(offset, offset + SLOT_SIZE), portId));
-        }
-        this.reporter.note(slots);
-        const result = await work(slots);
+        const changed = this.view.load(fd);
+        const slots = this.view.slots();
+        if (changed) this.reporter.note(slots);
+        const result = work(slots);
         if (type === 'write') this.reporter.note(slots);
         return result;
       } finally {
@@ -309,6 +366,7 @@ export class EthdevSharedData implements PortTable {
     if (written !== data.length) {
       throw new EthdevError('EIO', `short write to the port table: ${written} of ${data.length} bytes`);
     }
+    this.view.wrote(write, data);
   }
 }
 
@@ -327,16 +385,15 @@ async function readFully(handle: FileHandle, length: number, position: number): 
   return buffer;
 }
 
-/** readFully's synchronous form, for the locked sections (page-cached file, see the top of this file). */
-function readFullySync(fd: number, length: number, position: number): Buffer {
-  const buffer = Buffer.alloc(length);
+/** Fills `buffer` from the start of the file; the bytes read, fewer only at end of file (page-cached file, see the top of this file). */
+function readFullySync(fd: number, buffer: Buffer): number {
   let done = 0;
-  while (done < length) {
-    const bytesRead = readSync(fd, buffer, done, length - done, position + done);
-    if (bytesRead === 0) return buffer.subarray(0, done);
+  while (done < buffer.length) {
+    const bytesRead = readSync(fd, buffer, done, buffer.length - done, done);
+    if (bytesRead === 0) return done;
     done += bytesRead;
   }
-  return buffer;
+  return done;
 }
 
 /** Writes `data` at `position` (the new table's image, before it has its name). */

@@ -155,6 +155,37 @@ describe('EthdevSharedData (the file)', () => {
     expect((await table.read()).corrupt).toEqual([]);
   });
 
+  it('a table this process has read still sees every later change by others: updates, tears, truncation', async () => {
+    const lines: string[] = [];
+    const mine = await create(4, lines);
+    const other = await openTable();
+    const a = await mine.allocate('a');
+    expect((await mine.read()).ports).toEqual([a]);
+    // Another process's update lands in a slot this process decoded as free.
+    const b = await other.allocate('b');
+    expect((await mine.read()).ports).toEqual([a, b]);
+    await other.release(a.portId);
+    expect((await mine.read()).ports).toEqual([b]);
+    // A writer killed mid-write: the first half of a valid encoding of slot 2 over its free slot.
+    const torn = encodeAllocatedSlot({ portId: 2, name: 'torn', generation: 99, ownerPid: 1 });
+    const handle = await open(mine.path, 'r+');
+    await handle.write(torn, 0, SLOT_SIZE / 2, slotOffset(2));
+    expect(await mine.read()).toMatchObject({ ports: [b], corrupt: [2] });
+    expect(lines.filter((l) => l.includes('slot of port 2 is corrupt'))).toHaveLength(1);
+    // The rest of the same encoding lands later: the slot is whole and valid again.
+    await handle.write(torn, SLOT_SIZE / 2, SLOT_SIZE / 2, slotOffset(2) + SLOT_SIZE / 2);
+    expect(await mine.read()).toMatchObject({ ports: [b, { portId: 2, name: 'torn', generation: 99 }], corrupt: [] });
+    // A table cut short after slot 1: the missing slots are corrupt, never the cached ones.
+    await handle.truncate(slotOffset(2));
+    expect(await mine.read()).toMatchObject({ ports: [b], corrupt: [2, 3] });
+    await handle.write(encodeFreeSlot(2, 0), 0, SLOT_SIZE, slotOffset(2));
+    await handle.write(encodeFreeSlot(3, 0), 0, SLOT_SIZE, slotOffset(3));
+    await handle.close();
+    expect(await mine.read()).toEqual({ maxPorts: 4, ports: [b], corrupt: [] });
+    expect((await mine.allocate('c')).portId).toBe(0);
+    expect((await other.read()).ports.map((p) => p.name)).toEqual(['c', 'b']);
+  });
+
   it('allocate with repair frees corrupt slots in the same update', async () => {
     const table = await create(2);
     const handle = await open(table.path, 'r+');
