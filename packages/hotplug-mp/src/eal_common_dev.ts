@@ -92,7 +92,7 @@ export class Hotplug extends EventEmitter<HotplugEvents> {
   /** Whole operations: the primary's (broadcast and rollback included), a secondary's own calls. */
   readonly #queue = new OperationQueue();
   /** Every local probe and remove of this process, whatever asked for it, in arrival order. */
-  readonly #devices = new OperationQueue();
+  readonly #devices = new OperationQueue({ immediate: true });
   readonly #ctx: HotplugContext;
   #started = false;
 

@@ -11,12 +11,24 @@ import { HotplugError } from './errors.js';
 export class OperationQueue {
   #tail: Promise<void> = Promise.resolve();
   #length = 0;
+  readonly #immediate: boolean;
+
+  /**
+   * `immediate`: when the queue is idle, an operation starts at once rather
+   * than a microtask later (the device queue, entered from inside running
+   * operations and actions). The queue of whole operations keeps the later
+   * start: a call returns before its operation begins, as callers observe.
+   */
+  constructor(options: { immediate?: boolean } = {}) {
+    this.#immediate = options.immediate === true;
+  }
 
   get length(): number {
     return this.#length;
   }
 
   run<T>(operation: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (this.#immediate && this.#length === 0 && signal?.aborted !== true) return this.#runNow(operation);
     const previous = this.#tail;
     let release!: () => void;
     this.#tail = new Promise<void>((resolve) => (release = resolve));
@@ -51,5 +63,38 @@ export class OperationQueue {
         }
       });
     });
+  }
+
+  /**
+   * An idle queue (nothing running, nothing waiting: every earlier tail has
+   * resolved) starts the operation at once instead of a microtask later:
+   * the same order, two promise hops fewer on every uncontended operation.
+   */
+  #runNow<T>(operation: () => Promise<T>): Promise<T> {
+    let release!: () => void;
+    this.#tail = new Promise<void>((resolve) => (release = resolve));
+    this.#length++;
+    const done = (): void => {
+      this.#length--;
+      release();
+    };
+    let running: Promise<T>;
+    try {
+      running = operation();
+    } catch (error) {
+      done();
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      return Promise.reject(error);
+    }
+    return running.then(
+      (value) => {
+        done();
+        return value;
+      },
+      (error: unknown) => {
+        done();
+        throw error;
+      },
+    );
   }
 }
