@@ -312,12 +312,7 @@ export class Hotplug extends EventEmitter<HotplugEvents> {
   }
 
   #run<T>(op: HotplugOp, devargs: string, signal: AbortSignal | undefined, operation: () => Promise<T>): Promise<T> {
-    return this.#queue.run(operation, signal).catch((error: unknown) => {
-      if (error instanceof HotplugError && error.devargs === '' && error.code === 'ECANCELED') {
-        throw new HotplugError('ECANCELED', `${op} of ${devargs} aborted while queued`, { op, devargs, stage: 'local', cause: error.cause });
-      }
-      throw error;
-    });
+    return this.#queue.run(operation, signal, { op, devargs });
   }
 
   /** A secondary's operation: the primary runs it; its non-zero result becomes the HotplugError. */

@@ -2,7 +2,7 @@
  * The ordering machinery of hotplug: a FIFO of async operations. Each process
  * has two (eal_common_dev.ts): whole operations, and local probe/remove steps.
  */
-import { HotplugError } from './errors.js';
+import { HotplugError, type HotplugOp } from './errors.js';
 
 /**
  * Operations one after the other, in the order they were queued; one that
@@ -27,7 +27,8 @@ export class OperationQueue {
     return this.#length;
   }
 
-  run<T>(operation: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  /** `label` names the operation in the HotplugError ECANCELED of an abort while it waits. */
+  run<T>(operation: () => Promise<T>, signal?: AbortSignal, label?: { op: HotplugOp; devargs: string }): Promise<T> {
     if (this.#immediate && this.#length === 0 && signal?.aborted !== true) return this.#runNow(operation);
     const previous = this.#tail;
     let release!: () => void;
@@ -44,7 +45,9 @@ export class OperationQueue {
         started = true; // never run it
         // Our turn still comes after the previous one: only then does the next go.
         void previous.then(done);
-        reject(new HotplugError('ECANCELED', 'hotplug operation aborted while queued', { op: 'attach', devargs: '', stage: 'local', cause: signal?.reason }));
+        const details = { op: label?.op ?? 'attach', devargs: label?.devargs ?? '', stage: 'local', cause: signal?.reason as unknown } as const;
+        const what = label ? `${label.op} of ${label.devargs}` : 'hotplug operation';
+        reject(new HotplugError('ECANCELED', `${what} aborted while queued`, details));
       };
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
