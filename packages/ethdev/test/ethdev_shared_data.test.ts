@@ -1,27 +1,18 @@
-import { mkdtemp, open, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { open, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { LogRegistry, type Logger } from '@eal-ts/log';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { ETHDEV_DATA_FILE, EthdevError, EthdevSharedData, MemoryPortTable } from '../src/index.js';
 // The file layout is internal to the package: tested straight from its module.
 import { HEADER_SIZE, SLOT_SIZE, decodeHeader, decodeSlot, encodeAllocatedSlot, encodeFreeSlot, encodeHeader, slotOffset, tableSize } from '../src/port_table_layout.js';
+import { code, dirPerTest } from './helpers/suite.js';
 
 function capture(lines: string[]): Logger {
   return new LogRegistry({ sink: (line) => void lines.push(line) }).register('lib.ethdev', { prefix: 'ETHDEV' });
 }
 
-async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof EthdevError) return error.code;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('the slot and header format', () => {
   it('slots are 128 bytes, 128-aligned after a 128-byte header, so none crosses a page', () => {
@@ -66,34 +57,26 @@ describe('the slot and header format', () => {
 });
 
 describe('EthdevSharedData (the file)', () => {
-  let runtimeDir = '';
-  const tables: EthdevSharedData[] = [];
-  beforeEach(async () => {
-    runtimeDir = await mkdtemp(join(tmpdir(), 'eal-ts-ethdev-file-'));
-  });
-  afterEach(async () => {
-    await Promise.all(tables.splice(0).map((t) => t.close()));
-    await rm(runtimeDir, { recursive: true, force: true });
-  });
+  const tmp = dirPerTest('eal-ts-ethdev-file-');
 
   async function create(maxPorts = 8, lines: string[] = []): Promise<EthdevSharedData> {
-    const table = await EthdevSharedData.create({ runtimeDir, maxPorts, logger: capture(lines) });
-    tables.push(table);
+    const table = await EthdevSharedData.create({ runtimeDir: tmp.dir, maxPorts, logger: capture(lines) });
+    tmp.opened.push(table);
     return table;
   }
   async function openTable(lines: string[] = []): Promise<EthdevSharedData> {
-    const table = await EthdevSharedData.open({ runtimeDir, logger: capture(lines) });
-    tables.push(table);
+    const table = await EthdevSharedData.open({ runtimeDir: tmp.dir, logger: capture(lines) });
+    tmp.opened.push(table);
     return table;
   }
 
   it('the primary creates eal_ts_ethdev_data with mode 0600, every slot free, and no temporary left', async () => {
     const table = await create(8);
-    expect(table.path).toBe(join(runtimeDir, ETHDEV_DATA_FILE));
+    expect(table.path).toBe(join(tmp.dir, ETHDEV_DATA_FILE));
     const info = await stat(table.path);
     expect(info.mode & 0o777).toBe(0o600);
     expect(info.size).toBe(tableSize(8));
-    expect(await readdir(runtimeDir)).toEqual([ETHDEV_DATA_FILE]);
+    expect(await readdir(tmp.dir)).toEqual([ETHDEV_DATA_FILE]);
     expect(await table.read()).toEqual({ maxPorts: 8, ports: [], corrupt: [] });
     expect(table.header).toMatchObject({ maxPorts: 8, creatorPid: process.pid, version: 1 });
   });
@@ -107,16 +90,16 @@ describe('EthdevSharedData (the file)', () => {
   });
 
   it('open fails with ENOENT without a table and EBADMSG on a file that is not one', async () => {
-    expect(await code(EthdevSharedData.open({ runtimeDir }))).toBe('ENOENT');
-    await writeFile(join(runtimeDir, ETHDEV_DATA_FILE), 'garbage');
-    expect(await code(EthdevSharedData.open({ runtimeDir }))).toBe('EBADMSG');
+    expect(await code(EthdevSharedData.open({ runtimeDir: tmp.dir }))).toBe('ENOENT');
+    await writeFile(join(tmp.dir, ETHDEV_DATA_FILE), 'garbage');
+    expect(await code(EthdevSharedData.open({ runtimeDir: tmp.dir }))).toBe('EBADMSG');
     const header = encodeHeader({ version: 1, maxPorts: 8, creatorPid: 1, createdAt: 0 });
-    await writeFile(join(runtimeDir, ETHDEV_DATA_FILE), header);
-    expect(await code(EthdevSharedData.open({ runtimeDir }))).toBe('EBADMSG');
+    await writeFile(join(tmp.dir, ETHDEV_DATA_FILE), header);
+    expect(await code(EthdevSharedData.open({ runtimeDir: tmp.dir }))).toBe('EBADMSG');
   });
 
   it('creating in a missing directory fails with ENOENT', async () => {
-    expect(await code(EthdevSharedData.create({ runtimeDir: join(runtimeDir, 'absent') }))).toBe('ENOENT');
+    expect(await code(EthdevSharedData.create({ runtimeDir: join(tmp.dir, 'absent') }))).toBe('ENOENT');
   });
 
   it('an update changes exactly one slot in place', async () => {

@@ -31,13 +31,7 @@ export class OperationQueue {
   run<T>(operation: () => Promise<T>, signal?: AbortSignal, label?: { op: HotplugOp; devargs: string }): Promise<T> {
     if (this.#immediate && this.#length === 0 && signal?.aborted !== true) return this.#runNow(operation);
     const previous = this.#tail;
-    let release!: () => void;
-    this.#tail = new Promise<void>((resolve) => (release = resolve));
-    this.#length++;
-    const done = (): void => {
-      this.#length--;
-      release();
-    };
+    const done = this.#enter();
     return new Promise<T>((resolve, reject) => {
       let started = false;
       const onAbort = (): void => {
@@ -74,13 +68,7 @@ export class OperationQueue {
    * the same order, two promise hops fewer on every uncontended operation.
    */
   #runNow<T>(operation: () => Promise<T>): Promise<T> {
-    let release!: () => void;
-    this.#tail = new Promise<void>((resolve) => (release = resolve));
-    this.#length++;
-    const done = (): void => {
-      this.#length--;
-      release();
-    };
+    const done = this.#enter();
     let running: Promise<T>;
     try {
       running = operation();
@@ -99,5 +87,16 @@ export class OperationQueue {
         throw error;
       },
     );
+  }
+
+  /** Takes the last place: the new tail resolves when the returned `done` is called. */
+  #enter(): () => void {
+    let release!: () => void;
+    this.#tail = new Promise<void>((resolve) => (release = resolve));
+    this.#length++;
+    return () => {
+      this.#length--;
+      release();
+    };
   }
 }
