@@ -6,40 +6,36 @@
  * probe of every device — then all of it undone again, in reverse.
  */
 import { readFileSync } from 'node:fs';
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { type BusRegistry as BusRegistryType, BusRegistry, EalError, type ErrnoName, isErrnoName } from '@eal-ts/bus';
+import { type BusRegistry as BusRegistryType, BusRegistry, DevargsError, type Driver, EalError, type ErrnoName, isErrnoName } from '@eal-ts/bus';
 import { PciBus, type PciBusOptions } from '@eal-ts/bus-pci';
 import { VdevBus } from '@eal-ts/bus-vdev';
-import { EthdevPorts, MemoryPortTable, ETHDEV_DATA_FILE } from '@eal-ts/ethdev';
+import type { EthdevPorts } from '@eal-ts/ethdev';
 import { Hotplug } from '@eal-ts/hotplug-mp';
 import { LogLevel, LogRegistry, type LogSink, type Logger } from '@eal-ts/log';
 import {
   MpChannel,
-  PrimaryLock,
+  type PrimaryLock,
+  READY_FILE,
   UnixTransport,
-  configPath,
   createRuntimeDir,
-  describePrimaryConfig,
-  detectProcessType,
+  decideProcessType,
   formatDpdkVersion,
-  primaryLockHolder,
   primaryMpLayout,
-  readPrimaryConfig,
+  writeReadyFile,
   type MpLayout,
   type MpTransport,
   type PrimaryConfig,
+  type ProcessType,
 } from '@eal-ts/mp-channel';
-import { NullDriver } from '@eal-ts/net-null';
 import type { TelemetryRegistry, TelemetryServer } from '@eal-ts/telemetry';
 import { type EalOptions, logLevelUsage, parseEalArgs, usage } from './eal_common_options.js';
 import { type EalTelemetry, startEalTelemetry } from './eal_common_telemetry.js';
-import { PrimaryPortIds } from './eal_primary_port_ids.js';
+import { type EalBus, type EalDriver, composeDrivers, describeDrivers, registerDriverLogTypes } from './eal_drivers.js';
+import { openEalPorts } from './eal_ethdev_ports.js';
 import { EalHelpRequested } from './errors.js';
 import { registerTestpmdMp } from './testpmd_mp.js';
-
-export type ProcessType = 'primary' | 'secondary';
 
 /** Where in rte_eal_init a failure happened. */
 export type EalInitStage =
@@ -86,17 +82,18 @@ export interface EalLoggers {
   readonly pci: Logger;
   readonly vdev: Logger;
   readonly ethdev: Logger;
-  readonly netNull: Logger;
 }
 
-function registerLogTypes(logs: LogRegistry): EalLoggers {
-  return {
+/** EAL's own log types and the composed drivers' (DPDK registers them all before parsing). */
+function registerLogTypes(logs: LogRegistry, drivers: readonly EalDriver[]): EalLoggers {
+  const loggers = {
     eal: logs.register('lib.eal', { prefix: 'EAL' }),
     pci: logs.register('bus.pci', { prefix: 'PCI_BUS' }),
     vdev: logs.register('bus.vdev', { prefix: 'VDEV' }),
     ethdev: logs.register('lib.ethdev', { prefix: 'ETHDEV' }),
-    netNull: logs.register('pmd.net.null', { prefix: 'NULL', level: LogLevel.NOTICE }),
   };
+  registerDriverLogTypes(logs, drivers);
+  return loggers;
 }
 
 /** eal-ts's version, for -v. */
@@ -120,10 +117,22 @@ export interface EalInitOptions {
   logs?: LogRegistry;
   /** Where a fresh registry's lines go (ignored with `logs`). */
   logSink?: LogSink;
-  /** Where -h and --log-level=help text goes; default process.stdout. */
+  /**
+   * The drivers this EAL registers on its buses, e.g. `[netNull]` from
+   * @eal-ts/net-null; default none. A `--vdev` or `-a` no composed driver
+   * claims fails init (EalInitError, stage 'devargs', EFAULT) naming them.
+   */
+  drivers?: readonly EalDriver[];
+  /** Buses besides PCI and vdev (always there: the command line speaks of them); default none. */
+  buses?: readonly EalBus[];
+  /**
+   * Also print the usage text here, as DPDK's rte_eal_init prints it on
+   * stdout: for -h and --log-level=help (init then rejects with
+   * EalHelpRequested carrying the text) and after a refused command line
+   * (EalArgsError). Default: not printed; the application prints
+   * EalHelpRequested's text, and `usage()` after an EalArgsError.
+   */
   stdout?: (text: string) => void;
-  /** -h / --log-level=help: print, then exit(0) as DPDK does (default), or throw EalHelpRequested when false. */
-  exitOnHelp?: boolean;
   /** The program name in the usage text. */
   prgname?: string;
   /** The mp transport; default a new UnixTransport (tests may pass another). */
@@ -141,14 +150,6 @@ export interface EalInitOptions {
 
 /** Runtime directories an Eal of this process holds: POSIX record locks cannot tell two of them apart. */
 const heldDirs = new Set<string>();
-
-/**
- * Written by an eal-ts primary once its init is complete (its pid), removed
- * by its cleanup: a secondary waits for it as DPDK's waits for the shared
- * config's magic (eal_mcfg_wait_complete), so it never scans a primary that
- * is still starting.
- */
-export const READY_FILE = 'eal_ts_primary_ready';
 
 /**
  * One initialised EAL (what rte_eal_init leaves behind in a DPDK process).
@@ -176,24 +177,24 @@ export class Eal {
   #buses: BusRegistryType | null = null;
   #pci: PciBus | null = null;
   #vdev: VdevBus | null = null;
-  #nullDriver: NullDriver | null = null;
+  readonly #driverSpecs: readonly EalDriver[];
+  #drivers = new Map<string, Driver>();
   #hotplug: Hotplug | null = null;
   #cleanup: Promise<void> | undefined;
   #readyFile: string | null = null;
   #telemetry: EalTelemetry | null = null;
   #argv: readonly string[] = [];
-  /** The primary's config file says it is a DPDK process. */
-  #dpdkPrimary = false;
   /** What a secondary read in the primary's config file; null in a primary. */
   #primaryConfig: PrimaryConfig | null = null;
   #mpLayout: MpLayout = '22.11';
 
-  private constructor(options: EalOptions, consumed: number, args: readonly string[], logs: LogRegistry) {
+  private constructor(options: EalOptions, consumed: number, args: readonly string[], logs: LogRegistry, drivers: readonly EalDriver[]) {
     this.options = options;
     this.consumed = consumed;
     this.args = args;
     this.logs = logs;
-    this.loggers = registerLogTypes(logs);
+    this.#driverSpecs = drivers;
+    this.loggers = registerLogTypes(logs, drivers);
     this.log = this.loggers.eal;
   }
 
@@ -201,28 +202,30 @@ export class Eal {
    * rte_eal_init. `argv` is the arguments without the program name
    * (`process.argv.slice(2)`). Rejects with EalArgsError (EINVAL) for a
    * command line DPDK refuses and with EalInitError (errno name, `stage`)
-   * for a failure after it; in both cases nothing is left behind.
+   * for a failure after it; in both cases nothing is left behind. -h and
+   * --log-level=help reject with EalHelpRequested carrying the text: the
+   * application prints it and exits 0, as DPDK does (the library never
+   * exits the process).
    */
   static async init(argv: readonly string[], init: EalInitOptions = {}): Promise<Eal> {
     const logs = init.logs ?? new LogRegistry(init.logSink ? { sink: init.logSink } : {});
-    const print = init.stdout ?? ((t: string) => void process.stdout.write(t));
+    const drivers = init.drivers ?? [];
     let parsed: ReturnType<typeof parseEalArgs>;
     try {
       parsed = parseEalArgs(argv);
     } catch (error) {
-      // As rte_eal_init: say what was wrong, then the usage, then fail.
-      registerLogTypes(logs).eal.err(`Invalid 'command line' arguments: ${messageOf(error)}`);
-      print(usage(init.prgname));
+      // As rte_eal_init: say what was wrong (the application prints the usage), then fail.
+      registerLogTypes(logs, drivers).eal.err(`Invalid 'command line' arguments: ${messageOf(error)}`);
+      init.stdout?.(usage(init.prgname));
       throw error;
     }
-    const eal = new Eal(parsed.options, parsed.consumed, parsed.args, logs);
+    const eal = new Eal(parsed.options, parsed.consumed, parsed.args, logs, drivers);
     eal.#argv = [...argv];
     eal.#applyLogLevels();
     const opts = parsed.options;
     if (opts.help || opts.logLevelHelp) {
       const text = opts.help ? usage(init.prgname) : logLevelUsage(logs.list());
-      print(text);
-      if (init.exitOnHelp ?? true) process.exit(0);
+      init.stdout?.(text);
       throw new EalHelpRequested(opts.help ? 'usage' : 'log-level', text);
     }
     if (opts.version) eal.log.crit(`RTE Version: 'eal-ts ${ealVersion()} (DPDK 22.11 EAL, multi-process hotplug)'`);
@@ -279,8 +282,11 @@ export class Eal {
     return this.#need(this.#vdev, 'vdev bus');
   }
 
-  get nullDriver(): NullDriver {
-    return this.#need(this.#nullDriver, 'net_null driver');
+  /** The driver composed under that name (Eal.init's `drivers`), as built for this EAL. */
+  driver(name: string): Driver {
+    const driver = this.#drivers.get(name);
+    if (!driver) throw new EalError('ENODEV', `no driver '${name}' was composed into this EAL (drivers: ${[...this.#drivers.keys()].join(', ') || 'none'})`);
+    return driver;
   }
 
   /** This process's ethdev ports. */
@@ -381,7 +387,7 @@ export class Eal {
       this.#runtimeDir = dir;
     }
 
-    await this.#decideProcessType(signal);
+    const { foreignPrimary } = await this.#decideProcessType(signal);
     signal?.throwIfAborted();
     const dir = this.#runtimeDir;
     const loggers = this.loggers;
@@ -409,10 +415,10 @@ export class Eal {
     }
 
     signal?.throwIfAborted();
-    await this.#openPorts(dir);
+    await this.#openPorts(dir, foreignPrimary);
     signal?.throwIfAborted();
 
-    // Buses and the drivers eal-ts ships.
+    // Buses, then the drivers the application composed.
     try {
       const buses = new BusRegistry({ logger: loggers.eal });
       this.#buses = buses;
@@ -435,9 +441,15 @@ export class Eal {
       });
       buses.register(vdev);
       this.#vdev = vdev;
-      const nullDriver = new NullDriver({ ports: this.ports, logger: loggers.netNull });
-      vdev.registerDriver(nullDriver);
-      this.#nullDriver = nullDriver;
+      for (const bus of init.buses ?? []) {
+        buses.register(bus.create({ processType: this.#processType, logs: this.logs, channel: this.#channel }));
+      }
+      this.#drivers = composeDrivers(buses, this.#driverSpecs, {
+        ports: this.ports,
+        processType: this.#processType,
+        logs: this.logs,
+        ealLogger: loggers.eal,
+      });
     } catch (error) {
       throw initError('buses', 'EINVAL', 'Cannot set up the buses', error);
     }
@@ -448,7 +460,10 @@ export class Eal {
         if (device.type === 'virtual') this.vdev.addVdevArg(device.devargs);
         else this.buses.addDevargs(device.type, device.devargs);
       } catch (error) {
-        throw initError('devargs', 'ENODEV', `invalid ${device.option} ${device.devargs}`, error);
+        const context = `invalid ${device.option} ${device.devargs}`;
+        const hint = this.#unclaimedHint(error);
+        if (!hint) throw initError('devargs', 'ENODEV', context, error);
+        throw new EalInitError(codeOf(error, 'ENODEV'), 'devargs', `${context}: ${messageOf(error)}; ${hint}`, { cause: error });
       }
     }
 
@@ -518,15 +533,10 @@ export class Eal {
     // From here on, requests for unknown actions are no longer answered with IGN.
     this.#channel?.initComplete();
     if (dir !== null && this.#processType === 'primary') {
-      const ready = join(dir, READY_FILE);
-      const temp = `${ready}.${process.pid}`;
       try {
-        await writeFile(temp, `${process.pid}\n`, { mode: 0o600 });
-        await rename(temp, ready);
-        this.#readyFile = ready;
+        this.#readyFile = await writeReadyFile(dir);
       } catch (error) {
-        await unlink(temp).catch(() => undefined);
-        throw initError('probe', 'EIO', `Cannot write ${ready}`, error);
+        throw initError('probe', 'EIO', `Cannot write ${join(dir, READY_FILE)}`, error);
       }
     }
     this.log.debug(
@@ -536,8 +546,15 @@ export class Eal {
     );
   }
 
-  /** rte_config_init's choice: explicit, or auto through the config lock (eal_proc_type_detect). */
-  async #decideProcessType(signal: AbortSignal | undefined): Promise<void> {
+  /** For a devargs no bus claimed: which drivers were composed, since the one it names may just be missing. */
+  #unclaimedHint(error: unknown): string {
+    if (!(error instanceof DevargsError) || error.reason !== 'no-bus') return '';
+    const composed = this.buses.buses().map((bus) => `${bus.name}: ${describeDrivers(this.#driverSpecs, bus.name)}`).join('; ');
+    return `drivers composed into this EAL: ${composed} (a driver is composed by passing it in Eal.init's drivers option, e.g. netNull from @eal-ts/net-null)`;
+  }
+
+  /** rte_config_init's choice: explicit, or auto through the config lock (eal_proc_type_detect, in @eal-ts/mp-channel). */
+  async #decideProcessType(signal: AbortSignal | undefined): Promise<{ foreignPrimary: boolean }> {
     const opts = this.options;
     const dir = this.#runtimeDir;
     if (dir === null) {
@@ -550,90 +567,22 @@ export class Eal {
       }
       if (opts.procType === 'auto') this.log.info('Auto-detected process type: PRIMARY');
       this.#processType = 'primary';
-      return;
+      return { foreignPrimary: false };
     }
-    const config = configPath(dir);
     try {
-      if (opts.procType === 'auto') {
-        const detected = await detectProcessType(dir);
-        if (detected.type === 'primary') this.#lock = detected.lock;
-        this.#processType = detected.type;
-        this.log.info(`Auto-detected process type: ${detected.type.toUpperCase()}`);
-      } else if (opts.procType === 'primary') {
-        const lock = await PrimaryLock.acquire(dir);
-        if (!lock) {
-          const holder = await primaryLockHolder(dir).catch(() => null);
-          throw new EalInitError(
-            'EBUSY',
-            'proc-type',
-            `Cannot create lock on '${config}'. Is another primary process running?` +
-              (holder ? ` (pid ${holder.pid} holds it)` : '') +
-              ' Use --proc-type=secondary or auto to join it, or another --file-prefix.',
-          );
-        }
-        this.#lock = lock;
-        this.#processType = 'primary';
-      } else {
-        const holder = await primaryLockHolder(dir);
-        if (!holder) {
-          throw new EalInitError(
-            'ENOENT',
-            'proc-type',
-            `no primary process is running in ${dir} (nobody holds the lock on '${config}'): ` +
-              'start a primary first, or use --proc-type=auto or primary',
-          );
-        }
-        this.#processType = 'secondary';
-        this.log.debug(`primary process: pid ${holder.pid}`);
-      }
+      const decision = await decideProcessType(dir, {
+        requested: opts.procType,
+        timeoutMs: opts.hotplugTimeoutMs,
+        logger: this.log,
+        signal,
+      });
+      this.#processType = decision.type;
+      this.#lock = decision.lock;
+      this.#primaryConfig = decision.primaryConfig;
+      return { foreignPrimary: decision.foreignPrimary };
     } catch (error) {
-      throw initError('proc-type', 'EIO', 'Cannot init config', error);
-    }
-    if (this.#processType === 'secondary') await this.#waitPrimaryComplete(dir, signal);
-  }
-
-  /**
-   * eal_mcfg_wait_complete, and what the primary is: its config file starts
-   * with rte_mem_config's magic and version (eal_memcfg.ts). A DPDK primary
-   * is taken as it is (its version is written right after its lock, so only
-   * an all-zero header makes us poll); a secondary of an eal-ts primary waits
-   * until that primary has finished its init (READY_FILE holds its pid). An
-   * empty config is an eal-ts primary from before the header.
-   */
-  async #waitPrimaryComplete(dir: string, signal: AbortSignal | undefined): Promise<void> {
-    const timeoutMs = this.options.hotplugTimeoutMs;
-    const deadline = Date.now() + timeoutMs;
-    try {
-      let config = await readPrimaryConfig(dir);
-      while (config.kind === 'unknown' && config.pending && Date.now() < deadline) {
-        await sleep(10, undefined, { signal });
-        config = await readPrimaryConfig(dir);
-      }
-      this.#primaryConfig = config;
-      this.log.info(`Primary process: ${describePrimaryConfig(config)}`);
-      if (config.kind === 'dpdk' || (config.kind === 'unknown' && config.size > 0)) {
-        // Anything sized but not ours is taken for DPDK, as before the header existed.
-        this.#dpdkPrimary = true;
-        return;
-      }
-      for (;;) {
-        const holder = await primaryLockHolder(dir);
-        if (!holder) {
-          throw new EalInitError('ENOENT', 'proc-type', `the primary process of ${dir} exited while this secondary was starting`);
-        }
-        const text = await readFile(join(dir, READY_FILE), 'utf8').catch(() => '');
-        if (Number.parseInt(text, 10) === holder.pid) return;
-        if (Date.now() >= deadline) {
-          throw new EalInitError(
-            'ETIMEDOUT',
-            'proc-type',
-            `the primary process (pid ${holder.pid}) of ${dir} did not complete its initialisation within ${timeoutMs} ms`,
-          );
-        }
-        await sleep(10, undefined, { signal });
-      }
-    } catch (error) {
-      throw initError('proc-type', 'EIO', 'Cannot attach to the primary process', error);
+      // Its messages are complete sentences already (errno name kept).
+      throw new EalInitError(codeOf(error, 'EIO'), 'proc-type', messageOf(error), { cause: error });
     }
   }
 
@@ -653,50 +602,23 @@ export class Eal {
     return config ? primaryMpLayout(config, '22.11') : '22.11';
   }
 
-  /** The ethdev port table: the shared file, or in memory without shared config. */
-  async #openPorts(dir: string | null): Promise<void> {
-    const logger = this.loggers.ethdev;
-    if (dir === null) {
-      this.#ports = new EthdevPorts({ processType: 'primary', inMemory: true, logger });
-      this.#portsShared = false;
-      return;
-    }
-    const ports = new EthdevPorts({ processType: this.#processType, runtimeDir: dir, logger });
+  /** The ethdev port table: the shared file, in memory without shared config, or local beside a DPDK primary. */
+  async #openPorts(dir: string | null, foreignPrimary: boolean): Promise<void> {
     try {
-      await ports.init();
+      const { ports, shared } = await openEalPorts({
+        runtimeDir: dir,
+        processType: this.#processType,
+        foreignPrimary,
+        logger: this.loggers.ethdev,
+        ealLogger: this.log,
+      });
       this.#ports = ports;
-      this.#portsShared = true;
-      return;
+      this.#portsShared = shared;
     } catch (error) {
-      await ports.close().catch(() => undefined);
-      if (!this.#dpdkPrimary || codeOf(error, 'EIO') !== 'ENOENT') {
-        throw initError('ethdev', 'EIO', 'Cannot init the ethdev port table', error);
-      }
+      throw initError('ethdev', 'EIO', 'Cannot init the ethdev port table', error);
     }
-    // A secondary of a primary that is not eal-ts (DPDK keeps rte_eth_dev_data in hugepages):
-    // a local table whose ids come from the primary's telemetry when it answers.
-    const holder = await primaryLockHolder(dir).catch(() => null);
-    const primaryIds = holder ? new PrimaryPortIds({ runtimeDir: dir, primaryPid: holder.pid, logger: this.log }) : null;
-    const known = await primaryIds?.ports();
-    if (known) {
-      this.log.info(
-        `no eal-ts port table (${ETHDEV_DATA_FILE}) in ${dir}: the primary is a DPDK process; ` +
-          `port ids are taken from its telemetry (${known.size} port(s))`,
-      );
-    } else {
-      this.log.warning(
-        `no eal-ts port table (${ETHDEV_DATA_FILE}) in ${dir}: the primary is not an eal-ts process ` +
-          `and its telemetry does not answer (${primaryIds?.lastError ?? 'no primary pid'}); ` +
-          'ethdev ports of this secondary are local to it and their ids are not shared',
-      );
-    }
-    const table = new MemoryPortTable({
-      logger,
-      ...(known && primaryIds ? { resolvePortId: (name: string) => primaryIds.portIdOf(name) } : {}),
-    });
-    this.#ports = new EthdevPorts({ processType: 'primary', table, logger });
-    this.#portsShared = false;
   }
+
 
   /** Undoes whatever init set up, in reverse; logs failures and goes on. */
   async #teardown(): Promise<void> {

@@ -27,14 +27,15 @@ export {
 export {
   Eal,
   EalInitError,
-  READY_FILE,
   ealVersion,
   init,
   type EalInitOptions,
   type EalInitStage,
   type EalLoggers,
-  type ProcessType,
 } from './eal.js';
+export { type EalBus, type EalDriver, type EalDriverContext } from './eal_drivers.js';
+// Declared once, beside the config lock that decides it; re-exported for EAL's users.
+export { READY_FILE, type ProcessType } from '@eal-ts/mp-channel';
 export { TESTPMD_MP, TESTPMD_REQ_TYPE_EXIT, registerTestpmdMp } from './testpmd_mp.js';
 export {
   EAL_TELEMETRY_HELP,

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { systemClock, type Clock } from './clock.js';
 import { mpSocketPath, secondarySocketPath } from './eal_filesystem.js';
 import { primaryMpLayout, readPrimaryConfig } from './eal_memcfg.js';
+import type { ProcessType } from './eal_proc_type.js';
 import { errorCode, MpError } from './errors.js';
 import {
   decodeMpMsg,
@@ -67,8 +68,6 @@ export interface MpResponse {
  */
 export type MpAction = (msg: MpReceivedMessage, peer: string) => void | Promise<void>;
 
-export type MpRole = 'primary' | 'secondary';
-
 /** One datagram as it crossed our socket, for observers (the eal-mp CLI prints these). */
 export interface MpTrace {
   dir: 'in' | 'out';
@@ -90,7 +89,7 @@ export type MpUnhandledAction = (msg: MpReceivedMessage, peer: string, type: 'MS
 
 export interface MpChannelOptions {
   transport: MpTransport;
-  role: MpRole;
+  role: ProcessType;
   /** `<base>/dpdk/<prefix>`: where mp_socket and the secondaries' sockets live. */
   runtimeDir: string;
   /** Default: a fresh registry's `lib.eal` type with DPDK's `EAL` prefix. */
@@ -169,7 +168,7 @@ function closeFdsSync(fds: readonly number[]): void {
  * the primary to every secondary, over any MpTransport.
  */
 export class MpChannel {
-  readonly role: MpRole;
+  readonly role: ProcessType;
   readonly runtimeDir: string;
   /** Our socket path, which peers reply to. */
   readonly path: string;
