@@ -30,10 +30,11 @@ import {
   type ProcessType,
 } from '@eal-ts/mp-channel';
 import type { TelemetryRegistry, TelemetryServer } from '@eal-ts/telemetry';
-import { type EalOptions, logLevelUsage, parseEalArgs, usage } from './eal_common_options.js';
+import { type EalOptions, parseEalArgs } from './eal_common_options.js';
 import { type EalTelemetry, startEalTelemetry } from './eal_common_telemetry.js';
 import { type EalBus, type EalDriver, composeDrivers, describeDrivers, registerDriverLogTypes } from './eal_drivers.js';
 import { openEalPorts } from './eal_ethdev_ports.js';
+import { logLevelUsage, usage } from './eal_usage.js';
 import { EalHelpRequested } from './errors.js';
 import { registerTestpmdMp } from './testpmd_mp.js';
 
@@ -344,9 +345,7 @@ export class Eal {
 
   #applyLogLevels(): void {
     for (const option of this.options.logLevels) {
-      if (option.kind === 'global') this.logs.setGlobalLevel(option.level);
-      else if (option.kind === 'pattern') this.logs.setLevelPattern(option.match, option.level);
-      else this.logs.setLevelRegexp(option.match, option.level);
+      this.logs.applyLogLevelOption(option);
       if (option.clampedFrom !== undefined) {
         this.log.warning(`Log level ${option.clampedFrom} higher than maximum (${LogLevel.DEBUG}) in --log-level ${option.text}: using ${LogLevel.DEBUG}`);
       }

@@ -13,10 +13,8 @@ export {
   DEFAULT_FILE_PREFIX,
   DEFAULT_HOTPLUG_TIMEOUT_MS,
   RTE_MAX_NUMA_NODES,
-  logLevelUsage,
   parseEalArgs,
   parseLogLevelOption,
-  usage,
   type DeviceOption,
   type EalOptions,
   type LogLevelOption,
@@ -24,6 +22,7 @@ export {
   type ParsedEalArgs,
   type ProcTypeOption,
 } from './eal_common_options.js';
+export { logLevelUsage, usage } from './eal_usage.js';
 export {
   Eal,
   EalInitError,
