@@ -30,9 +30,9 @@ export {
   init,
   type EalInitOptions,
   type EalInitStage,
-  type EalLoggers,
 } from './eal.js';
-export { type EalBus, type EalDriver, type EalDriverContext } from './eal_drivers.js';
+export { type EalBus, type EalDriver, type EalDriverContext } from './eal_buses.js';
+export type { EalLoggers } from './eal_log.js';
 // Declared once, beside the config lock that decides it; re-exported for EAL's users.
 export { READY_FILE, type ProcessType } from '@eal-ts/mp-channel';
 export { TESTPMD_MP, TESTPMD_REQ_TYPE_EXIT, registerTestpmdMp } from './testpmd_mp.js';

@@ -1,11 +1,14 @@
 /**
- * The drivers (and extra buses) an EAL composes. DPDK links its drivers in and registers them
+ * The buses and drivers an EAL composes: PCI and vdev (the command line
+ * speaks of them), the application's extra buses and its drivers. DPDK links its drivers in and registers them
  * from constructors (RTE_PMD_REGISTER_VDEV, RTE_PMD_REGISTER_PCI) before
  * rte_eal_init runs; eal-ts's application names them instead, in
  * `Eal.init`'s `drivers` option, and init registers each on its bus once the
  * port table exists, before the command line's devargs are added.
  */
-import { type Bus, type BusRegistry, type Driver, EalError } from '@eal-ts/bus';
+import { type Bus, BusRegistry, DevargsError, type Driver, EalError } from '@eal-ts/bus';
+import { PciBus, type PciBusOptions } from '@eal-ts/bus-pci';
+import { VdevBus } from '@eal-ts/bus-vdev';
 import type { EthdevPorts } from '@eal-ts/ethdev';
 import type { LogLevel, LogRegistry, Logger } from '@eal-ts/log';
 import type { MpChannel, ProcessType } from '@eal-ts/mp-channel';
@@ -71,7 +74,7 @@ export function composeDrivers(
 }
 
 /** The names of the composed drivers of one bus, aliases in brackets, for error messages. */
-export function describeDrivers(drivers: readonly EalDriver[], bus: string): string {
+function describeDrivers(drivers: readonly EalDriver[], bus: string): string {
   const names = drivers.filter((d) => d.bus === bus).map((d) => (d.aliases?.length ? `${d.name} (${d.aliases.join(', ')})` : d.name));
   return names.length > 0 ? names.join(', ') : 'none';
 }
@@ -84,4 +87,51 @@ export function describeDrivers(drivers: readonly EalDriver[], bus: string): str
 export interface EalBus {
   readonly name: string;
   create(context: { readonly processType: ProcessType; readonly logs: LogRegistry; readonly channel: MpChannel | null }): Bus;
+}
+
+/** The PCI bus under --no-pci: registered (so `-a <pci addr>` still parses, as in DPDK) but never scanned. */
+class DisabledPciBus extends PciBus {
+  override scan(): Promise<void> {
+    this.log.debug('PCI is disabled, skipping scan');
+    return Promise.resolve();
+  }
+}
+
+export interface CreateBusesOptions {
+  /** lib.eal, for the registry. */
+  readonly logger: Logger;
+  readonly noPci: boolean;
+  readonly pci: PciBusOptions;
+  readonly vdevLogger: Logger;
+  readonly processType: ProcessType;
+  readonly hotplugTimeoutMs: number;
+  readonly channel: MpChannel | null;
+}
+
+/** The bus registry of one EAL with PCI and vdev (over the mp channel when there is one); the application's buses come after. */
+export function createBuses(options: CreateBusesOptions): { buses: BusRegistry; pci: PciBus; vdev: VdevBus } {
+  const buses = new BusRegistry({ logger: options.logger });
+  const pci = options.noPci ? new DisabledPciBus(options.pci) : new PciBus(options.pci);
+  buses.register(pci);
+  const vdev = new VdevBus({
+    logger: options.vdevLogger,
+    processType: options.processType,
+    // The primary answers a scan between hotplug operations, so a scan may
+    // wait out one in flight: its request and its rollback, each up to the
+    // hotplug timeout. Hence three of them, not one.
+    scanTimeoutMs: 3 * options.hotplugTimeoutMs,
+    ...(options.channel ? { mp: options.channel } : {}),
+  });
+  buses.register(vdev);
+  return { buses, pci, vdev };
+}
+
+/**
+ * For a devargs no bus claimed (DevargsError 'no-bus'): which drivers were
+ * composed, since the one it names may just be missing; '' otherwise.
+ */
+export function unclaimedDevargsHint(error: unknown, buses: BusRegistry, drivers: readonly EalDriver[]): string {
+  if (!(error instanceof DevargsError) || error.reason !== 'no-bus') return '';
+  const composed = buses.buses().map((bus) => `${bus.name}: ${describeDrivers(drivers, bus.name)}`).join('; ');
+  return `drivers composed into this EAL: ${composed} (a driver is composed by passing it in Eal.init's drivers option, e.g. netNull from @eal-ts/net-null)`;
 }
