@@ -6,7 +6,7 @@ import type { Logger } from '@eal-ts/log';
 import { setRecordLock, testRecordLock } from '@eal-ts/sys';
 import { configPath } from './eal_filesystem.js';
 import { describePrimaryConfig, readPrimaryConfig, writeEalTsConfig, type PrimaryConfig } from './eal_memcfg.js';
-import { errorCode, MpError } from './errors.js';
+import { MpError } from './errors.js';
 
 /**
  * What a process is to its runtime directory (DPDK's rte_proc_type_t, as
@@ -215,7 +215,8 @@ async function waitPrimaryComplete(
 function wrap(error: unknown, context: string): unknown {
   if (error instanceof MpError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  return new MpError(errorCode(error) ?? 'EIO', `${context}: ${message}`, { cause: error });
+  const code = (error as { code?: unknown } | null)?.code;
+  return new MpError(typeof code === 'string' ? code : 'EIO', `${context}: ${message}`, { cause: error });
 }
 
 /** The primary's "init complete" mark (READY_FILE), written atomically; returns its path for removeReadyFile. */
