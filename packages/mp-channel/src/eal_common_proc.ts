@@ -4,7 +4,6 @@ import { resolve } from 'node:path';
 import { systemClock, type Clock } from './clock.js';
 import { mpSocketPath, secondarySocketPath } from './eal_filesystem.js';
 import { primaryMpLayout, readPrimaryConfig } from './eal_memcfg.js';
-import type { ProcessType } from './eal_proc_type.js';
 import { errorCode, MpError } from './errors.js';
 import {
   decodeMpMsg,
@@ -21,6 +20,7 @@ import {
   type MpMsgTypeName,
 } from './rte_mp_msg.js';
 import type { MpEndpoint, MpTransport, ReceivedDatagram } from './transport.js';
+import type { ProcessType } from './eal_proc_type.js';
 
 /**
  * One message as callers send it (struct rte_mp_msg without the counts).
