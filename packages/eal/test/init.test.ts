@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Bus, Device, type Driver } from '@eal-ts/bus';
 import { LogRegistry } from '@eal-ts/log';
 import { netNull } from '@eal-ts/net-null';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -206,6 +207,48 @@ describe('composition: the drivers come from the application', () => {
     expect(eal.driver('net_null').name).toBe('net_null');
     expect(eal.vdev.findDeviceByName('net_null0')?.driver).toBe(eal.driver('net_null'));
     expect(() => eal.driver('net_ring')).toThrow(expect.objectContaining({ code: 'ENODEV', message: expect.stringMatching(/drivers: net_null/) as string }) as Error);
+  });
+
+  it('an application bus and its driver are composed: -a names its device, the scan finds it, the probe reaches the driver', async () => {
+    /** A bus claiming names its drivers' names start, with a device for each devargs listed on it. */
+    class ToyBus extends Bus {
+      scan(): Promise<void> {
+        for (const { devargs } of this.devargs.entries()) {
+          if (!this.findDeviceByName(devargs.name)) this.addDevice(new Device({ name: devargs.name, bus: this }));
+        }
+        return Promise.resolve();
+      }
+      parse(name: string): string | undefined {
+        return this.drivers().some((d) => name.startsWith(d.name)) ? name : undefined;
+      }
+      protected match(driver: Driver, dev: Device): boolean {
+        return dev.name.startsWith(driver.name);
+      }
+    }
+    const probed: string[] = [];
+    const toyDriver = {
+      bus: 'toy',
+      name: 'toy_net',
+      create: (): Driver => ({
+        name: 'toy_net',
+        probe: (dev: Device) => Promise.resolve(void probed.push(dev.name)),
+        remove: () => Promise.resolve(),
+      }),
+    };
+    const eal = await init(['--in-memory', '--no-pci', '-a', 'toy_net0'], {
+      buses: [{ name: 'toy', create: ({ logs }) => new ToyBus('toy', { logger: logs.register('bus.toy') }) }],
+      drivers: [netNull, toyDriver],
+    });
+    expect(eal.buses.buses().map((b) => b.name)).toEqual(['pci', 'vdev', 'toy']);
+    expect(probed).toEqual(['toy_net0']);
+    expect(eal.driver('toy_net').name).toBe('toy_net');
+  });
+
+  it('a driver for a bus the EAL does not have fails init in the buses stage', async () => {
+    const lonely = { bus: 'nowhere', name: 'lost', create: (): Driver => ({ name: 'lost', probe: () => Promise.resolve(), remove: () => Promise.resolve() }) };
+    const error = await Eal.init(['--in-memory', '--no-pci'], options({ drivers: [lonely] })).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'EalInitError', stage: 'buses', code: 'EINVAL' });
+    expect((error as Error).message).toMatch(/driver 'lost' goes on bus 'nowhere', which this EAL does not have \(buses: pci, vdev\)/);
   });
 
   it('the library never exits: -h rejects with EalHelpRequested carrying the usage text', async () => {
