@@ -13,14 +13,13 @@
 import { EventEmitter } from 'node:events';
 
 import { LogRegistry, type Logger } from '@eal-ts/log';
+import type { ProcessType } from '@eal-ts/mp-channel';
 
 import { EthdevError } from './errors.js';
 import { EthdevSharedData } from './ethdev_shared_data.js';
 import { MemoryPortTable } from './memory_port_table.js';
 import { checkPortId, checkPortName, type PortTable, type PortTableSnapshot, type SharedPort } from './port_table.js';
 import { EthDev, type EthDevOps } from './rte_ethdev.js';
-
-export type ProcessType = 'primary' | 'secondary';
 
 export interface EthdevPortsOptions {
   /** DPDK's --proc-type, resolved (auto is the EAL's business). */
