@@ -1,7 +1,7 @@
-import { LogRegistry, type Logger } from '@eal-ts/log';
+import { LogLevel, LogRegistry, type Logger } from '@eal-ts/log';
 import { closeSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock } from './clock.js';
 import { mpSocketPath, secondarySocketPath } from './eal_filesystem.js';
 import { primaryMpLayout, readPrimaryConfig } from './eal_memcfg.js';
 import { errorCode, MpError } from './errors.js';
@@ -18,13 +18,13 @@ import {
   type DecodedMpMsg,
   type MpLayout,
 } from './rte_mp_msg.js';
+import { PendingRequests } from './mp_request.js';
 import type { MpEndpoint, MpTransport, ReceivedDatagram } from './transport.js';
 import type {
   MpAction,
   MpChannelOptions,
   MpMessage,
   MpReceivedMessage,
-  MpReply,
   MpRequestOptions,
   MpResponse,
   MpRole,
@@ -45,16 +45,6 @@ export type {
   MpUnhandledAction,
 } from './mp_types.js';
 
-type WaitState = 'sending' | 'waiting' | 'replied' | 'ignored' | 'timeout' | 'gone';
-
-interface PendingWait {
-  readonly peer: string;
-  readonly name: string;
-  state: WaitState;
-  reply?: MpReply;
-  settle(type: MpMsgType, msg: MpMessage): void;
-}
-
 /** A secondary's first words must be in its primary's layout: read its version from the config file. */
 async function autoLayout(runtimeDir: string, logger: Logger): Promise<MpLayout> {
   try {
@@ -63,10 +53,6 @@ async function autoLayout(runtimeDir: string, logger: Logger): Promise<MpLayout>
     logger.warning(`Cannot read the primary's config in ${runtimeDir} (${describe(error)}): speaking the 22.11 layout`);
     return '22.11';
   }
-}
-
-function pendingKey(peer: string, name: string): string {
-  return `${peer}\0${name}`;
 }
 
 function describe(error: unknown): string {
@@ -95,14 +81,12 @@ export class MpChannel {
   readonly path: string;
   readonly logger: Logger;
   readonly #transport: MpTransport;
-  readonly #clock: Clock;
   readonly #layout: MpLayout;
   readonly #maxFds: number;
   readonly #trustedUids: ReadonlySet<number>;
   readonly #ownUid: number;
   readonly #actions = new Map<string, MpAction>();
-  readonly #pending = new Map<string, PendingWait>();
-  readonly #cancellers = new Set<(reason: Error) => void>();
+  readonly #requests: PendingRequests;
   readonly #peerLayouts = new Map<string, MpLayout>();
   readonly #tap: ((trace: MpTrace) => void) | undefined;
   readonly #unhandled: MpUnhandledAction | undefined;
@@ -117,7 +101,12 @@ export class MpChannel {
     this.path = path;
     this.logger = logger;
     this.#transport = options.transport;
-    this.#clock = options.clock ?? systemClock;
+    this.#requests = new PendingRequests({
+      logger,
+      clock: options.clock ?? systemClock,
+      sendTo: (peer, type, msg) => this.#sendTo(peer, type, msg),
+      closeFds: (fds) => this.#closeFds(fds),
+    });
     this.#layout = options.layout === undefined || options.layout === 'auto' ? '22.11' : options.layout;
     this.#maxFds = options.maxFds ?? RTE_MP_MAX_FD_NUM;
     this.#trustedUids = new Set(options.trustedUids ?? []);
@@ -276,31 +265,37 @@ export class MpChannel {
    * secondary at once and gathers the replies while holding the directory's
    * shared lock. A timeout is not an error: it shows as nbReceived < nbSent.
    */
-  async request(msg: MpMessage, options: MpRequestOptions): Promise<MpResponse> {
-    this.#checkOpen();
-    this.#checkMessage(msg);
-    const { timeoutMs, signal, keepFds = false } = options;
-    if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
-      throw new MpError('EINVAL', `invalid request timeout ${String(timeoutMs)}: expected a non-negative number of ms`);
+  request(msg: MpMessage, options: MpRequestOptions): Promise<MpResponse> {
+    let timeoutMs: number;
+    let signal: AbortSignal | undefined;
+    let keepFds: boolean;
+    try {
+      this.#checkOpen();
+      this.#checkMessage(msg);
+      ({ timeoutMs, signal, keepFds = false } = options);
+      if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
+        throw new MpError('EINVAL', `invalid request timeout ${String(timeoutMs)}: expected a non-negative number of ms`);
+      }
+      signal?.throwIfAborted();
+    } catch (error) {
+      // The validation's own error (MpError, or the signal's reason), as an async function would reject.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      return Promise.reject(error);
     }
-    signal?.throwIfAborted();
-    const response =
-      this.role === 'secondary'
-        ? await this.#gather([this.primaryPath], msg, timeoutMs, signal)
-        : await this.#transport.withPeers(this.runtimeDir, (peers) => this.#gather([...peers].sort(), msg, timeoutMs, signal), { signal });
-    if (keepFds) return response;
-    for (const reply of response.replies) {
-      this.#closeFds(reply.fds);
-      reply.fds = [];
-    }
-    return response;
+    // Not async: the secondary's request (the hot path) costs one promise, the one gather() returns.
+    if (this.role === 'secondary') return this.#requests.gather([this.primaryPath], msg, timeoutMs, signal, keepFds);
+    return this.#transport.withPeers(
+      this.runtimeDir,
+      (peers) => this.#requests.gather([...peers].sort(), msg, timeoutMs, signal, keepFds),
+      { signal },
+    );
   }
 
   /** rte_mp_channel_cleanup: pending requests fail with ECANCELED, the socket is closed and its file removed. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       const reason = new MpError('ECANCELED', `mp channel ${this.path} closed`);
-      for (const cancel of [...this.#cancellers]) cancel(reason);
+      this.#requests.cancelAll(reason);
       // Datagrams that arrived before open() finished will never be handled.
       for (const d of this.#backlog ?? []) this.#closeFds(d.fds);
       this.#backlog = undefined;
@@ -362,112 +357,6 @@ export class MpChannel {
   }
 
   /**
-   * Sends one REQ to every peer at once and waits for them all, with the
-   * results DPDK's one-by-one walk would give: gone peers and IGN answers are
-   * not counted, a silent peer counts as sent but not received.
-   */
-  #gather(peers: string[], msg: MpMessage, timeoutMs: number, signal: AbortSignal | undefined): Promise<MpResponse> {
-    for (const peer of peers) {
-      if (this.#pending.has(pendingKey(peer, msg.name))) {
-        this.logger.err(`A pending request ${peer}:${msg.name}`);
-        return Promise.reject(new MpError('EEXIST', `a request ${msg.name} to ${peer} is already pending`));
-      }
-    }
-    return new Promise<MpResponse>((resolve, reject) => {
-      let done = false;
-      let timedOut = false;
-      const waits: PendingWait[] = [];
-
-      const cleanup = (): void => {
-        done = true;
-        this.#clock.clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        this.#cancellers.delete(fail);
-        for (const w of waits) {
-          const key = pendingKey(w.peer, w.name);
-          if (this.#pending.get(key) === w) this.#pending.delete(key);
-        }
-      };
-      const finish = (): void => {
-        if (done || waits.some((w) => w.state === 'sending' || w.state === 'waiting')) return;
-        cleanup();
-        const replies = waits.flatMap((w) => (w.reply ? [w.reply] : []));
-        const nbSent = waits.filter((w) => w.state === 'replied' || w.state === 'timeout').length;
-        resolve({ nbSent, nbReceived: replies.length, replies });
-      };
-      const fail = (reason: unknown): void => {
-        if (done) return;
-        cleanup();
-        // Replies already in hand have fds nobody will receive now.
-        for (const w of waits) if (w.reply) this.#closeFds(w.reply.fds);
-        // An abort rejects with the signal's own reason, whatever the caller made it.
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-        reject(reason);
-      };
-      const onAbort = (): void => fail(signal?.reason);
-
-      const timer = this.#clock.setTimeout(() => {
-        timedOut = true;
-        for (const w of waits) {
-          if (w.state !== 'waiting') continue;
-          w.state = 'timeout';
-          this.logger.err(`Fail to recv reply for request ${w.peer}:${w.name}`);
-        }
-        finish();
-      }, timeoutMs);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#cancellers.add(fail);
-
-      for (const peer of peers) {
-        const wait: PendingWait = {
-          peer,
-          name: msg.name,
-          state: 'sending',
-          settle: (type, reply) => {
-            if (wait.state !== 'sending' && wait.state !== 'waiting') {
-              this.#closeFds(reply.fds);
-              return;
-            }
-            this.#pending.delete(pendingKey(peer, msg.name));
-            if (type === MpMsgType.REP) {
-              wait.state = 'replied';
-              wait.reply = { ...reply, peer };
-            } else {
-              this.logger.debug('Asked to ignore response');
-              wait.state = 'ignored';
-              this.#closeFds(reply.fds);
-            }
-            finish();
-          },
-        };
-        waits.push(wait);
-        this.#pending.set(pendingKey(peer, msg.name), wait);
-      }
-
-      for (const wait of waits) {
-        this.#sendTo(wait.peer, MpMsgType.REQ, msg).then(
-          (sent) => {
-            if (wait.state !== 'sending') return;
-            if (!sent) {
-              wait.state = 'gone';
-              this.#pending.delete(pendingKey(wait.peer, wait.name));
-            } else if (timedOut) {
-              wait.state = 'timeout';
-              this.logger.err(`Fail to recv reply for request ${wait.peer}:${wait.name}`);
-            } else wait.state = 'waiting';
-            finish();
-          },
-          (error: unknown) => {
-            this.logger.err(`Fail to send request ${wait.peer}:${wait.name}`);
-            fail(error);
-          },
-        );
-      }
-      finish();
-    });
-  }
-
-  /**
    * mp_handle + read_msg + process_msg for one datagram. Every fd received
    * ends either with an action that takes it or closed here, whatever
    * happens: drop, IGN, stray reply, unknown action, a throwing handler.
@@ -517,18 +406,14 @@ export class MpChannel {
     const fds = d.fds;
     if (d.peer !== '') this.#peerLayouts.set(d.peer, decoded.layout);
     const typeName = mpMsgTypeName(decoded.type);
-    this.logger.debug(`msg: ${decoded.name} (${typeName} from ${from})`);
+    if (this.logger.isEnabled(LogLevel.DEBUG)) this.logger.debug(`msg: ${decoded.name} (${typeName} from ${from})`);
     this.#tap?.({ dir: 'in', type: typeName, name: decoded.name, param: decoded.param, fds: fds.length, peer: d.peer, layout: decoded.layout });
 
     if (decoded.type === MpMsgType.REP || decoded.type === MpMsgType.IGN) {
-      const wait = this.#pending.get(pendingKey(d.peer, decoded.name));
-      if (!wait) {
-        this.logger.err(`Drop mp reply: ${decoded.name} (from ${from})`);
-        return false;
-      }
       // settle() keeps a REP's fds for the requester and closes the rest.
-      wait.settle(decoded.type, { name: decoded.name, param: decoded.param, fds });
-      return true;
+      if (this.#requests.settle(decoded.type, d.peer, decoded.name, { name: decoded.name, param: decoded.param, fds })) return true;
+      this.logger.err(`Drop mp reply: ${decoded.name} (from ${from})`);
+      return false;
     }
 
     const registered = this.#actions.get(decoded.name);
