@@ -1,5 +1,4 @@
 import { LogLevel, LogRegistry, type Logger } from '@eal-ts/log';
-import { closeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { systemClock } from './clock.js';
 import { mpSocketPath, secondarySocketPath } from './eal_filesystem.js';
@@ -8,7 +7,7 @@ import { errorCode, MpError } from './errors.js';
 import {
   decodeMpMsg,
   encodeMpMsg,
-  encodeMpName,
+  checkMpName,
   isMpLayout,
   MpMsgType,
   mpMsgTypeName,
@@ -18,13 +17,13 @@ import {
   type DecodedMpMsg,
   type MpLayout,
 } from './rte_mp_msg.js';
+import { closeFdsSync, describe, runAction } from './mp_action.js';
 import { PendingRequests } from './mp_request.js';
 import type { MpEndpoint, MpTransport, ReceivedDatagram } from './transport.js';
 import type {
   MpAction,
   MpChannelOptions,
   MpMessage,
-  MpReceivedMessage,
   MpRequestOptions,
   MpResponse,
   MpRole,
@@ -55,20 +54,6 @@ async function autoLayout(runtimeDir: string, logger: Logger): Promise<MpLayout>
   }
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function closeFdsSync(fds: readonly number[]): void {
-  for (const fd of fds) {
-    try {
-      closeSync(fd);
-    } catch {
-      // Already closed by someone else (or never ours in memory): nothing to release.
-    }
-  }
-}
-
 /**
  * The rte_mp channel of one process (eal_common_proc.c): named actions,
  * fire-and-forget messages, requests with gathered replies, broadcast from
@@ -87,6 +72,7 @@ export class MpChannel {
   readonly #ownUid: number;
   readonly #actions = new Map<string, MpAction>();
   readonly #requests: PendingRequests;
+  readonly #primaryPath: string;
   readonly #peerLayouts = new Map<string, MpLayout>();
   readonly #tap: ((trace: MpTrace) => void) | undefined;
   readonly #unhandled: MpUnhandledAction | undefined;
@@ -98,6 +84,7 @@ export class MpChannel {
   private constructor(options: MpChannelOptions, path: string, logger: Logger) {
     this.role = options.role;
     this.runtimeDir = options.runtimeDir;
+    this.#primaryPath = mpSocketPath(options.runtimeDir);
     this.path = path;
     this.logger = logger;
     this.#transport = options.transport;
@@ -105,7 +92,7 @@ export class MpChannel {
       logger,
       clock: options.clock ?? systemClock,
       sendTo: (peer, type, msg) => this.#sendTo(peer, type, msg),
-      closeFds: (fds) => this.#closeFds(fds),
+      closeFds: this.#closeFdsBound,
     });
     this.#layout = options.layout === undefined || options.layout === 'auto' ? '22.11' : options.layout;
     this.#maxFds = options.maxFds ?? RTE_MP_MAX_FD_NUM;
@@ -168,7 +155,7 @@ export class MpChannel {
 
   /** The primary's socket, where a secondary sends everything. */
   get primaryPath(): string {
-    return mpSocketPath(this.runtimeDir);
+    return this.#primaryPath;
   }
 
   get closed(): boolean {
@@ -186,7 +173,7 @@ export class MpChannel {
 
   /** rte_mp_action_register. */
   register(name: string, action: MpAction): void {
-    encodeMpName(name);
+    checkMpName(name);
     if (typeof action !== 'function') throw new MpError('EINVAL', `mp action ${name}: handler is not a function`);
     if (this.#actions.has(name)) throw new MpError('EEXIST', `mp action ${name} is already registered`);
     this.#actions.set(name, action);
@@ -194,7 +181,7 @@ export class MpChannel {
 
   /** rte_mp_action_unregister; returns whether the action was registered. */
   unregister(name: string): boolean {
-    encodeMpName(name);
+    checkMpName(name);
     return this.#actions.delete(name);
   }
 
@@ -205,7 +192,7 @@ export class MpChannel {
    */
   async ignore(name: string, peer: string): Promise<boolean> {
     this.#checkOpen();
-    encodeMpName(name);
+    checkMpName(name);
     if (typeof peer !== 'string' || peer.length === 0) throw new MpError('EINVAL', `cannot answer IGN for ${name}: peer is empty (an unbound socket)`);
     return this.#sendTo(peer, MpMsgType.IGN, { name, param: new Uint8Array(0), fds: [] });
   }
@@ -311,7 +298,7 @@ export class MpChannel {
   /** check_input of eal_common_proc.c, with our own fd limit. */
   #checkMessage(msg: MpMessage): void {
     if (typeof msg !== 'object' || msg === null) throw new MpError('EINVAL', 'mp message is missing');
-    encodeMpName(msg.name);
+    checkMpName(msg.name);
     if (!(msg.param instanceof Uint8Array)) throw new MpError('EINVAL', `mp message ${msg.name}: param is not a Uint8Array`);
     if (msg.param.length > RTE_MP_MAX_PARAM_LEN) {
       throw new MpError('E2BIG', `mp message ${msg.name}: param is ${msg.param.length} bytes, at most ${RTE_MP_MAX_PARAM_LEN}`);
@@ -427,7 +414,7 @@ export class MpChannel {
       } else this.logger.err(`Cannot find action: ${decoded.name}`);
       return false;
     }
-    this.#runAction(action, decoded.name, fds, decoded.param, d.peer);
+    runAction(action, { name: decoded.name, param: decoded.param, fds, peer: d.peer }, this.logger, this.#closeFdsBound);
     return true;
   }
 
@@ -440,40 +427,7 @@ export class MpChannel {
     this.ignore(name, peer).catch(() => undefined);
   }
 
-  /** Runs an action; its fds are closed once it is done unless it took them. */
-  #runAction(action: MpAction, name: string, fds: number[], param: Uint8Array, peer: string): void {
-    let owned = fds.length > 0;
-    const release = (): void => {
-      if (!owned) return;
-      owned = false;
-      this.#closeFds(fds);
-    };
-    const failed = (error: unknown): void => this.logger.err(`Fail to handle message: ${name}: ${describe(error)}`);
-    const msg: MpReceivedMessage = {
-      name,
-      param,
-      fds,
-      takeFds: () => {
-        if (!owned) return [];
-        owned = false;
-        return fds;
-      },
-    };
-    let result: unknown;
-    try {
-      result = action(msg, peer);
-    } catch (error) {
-      failed(error);
-      release();
-      return;
-    }
-    if (result instanceof Promise) {
-      result.then(release, (error: unknown) => {
-        failed(error);
-        release();
-      });
-    } else release();
-  }
+  readonly #closeFdsBound = (fds: readonly number[]): void => this.#closeFds(fds);
 
   #closeFds(fds: readonly number[]): void {
     if (fds.length === 0) return;
