@@ -6,7 +6,7 @@ import { primaryMpLayout, readPrimaryConfig } from './eal_memcfg.js';
 import { errorCode, MpError } from './errors.js';
 import {
   decodeMpMsg,
-  encodeMpMsg,
+  encodeMpMsgForSend,
   checkMpName,
   isMpLayout,
   MpMsgType,
@@ -326,7 +326,7 @@ export class MpChannel {
     const endpoint = this.#endpoint;
     if (!endpoint) throw new MpError('EBADF', `mp channel ${this.path} is not bound`);
     const layout = this.#peerLayouts.get(peer) ?? this.#layout;
-    const body = encodeMpMsg({ type, name: msg.name, param: msg.param, numFds: msg.fds.length }, layout);
+    const body = encodeMpMsgForSend({ type, name: msg.name, param: msg.param, numFds: msg.fds.length }, layout);
     try {
       await endpoint.send(peer, body, msg.fds);
       this.#tap?.({ dir: 'out', type: mpMsgTypeName(type), name: msg.name, param: msg.param, fds: msg.fds.length, peer, layout });

@@ -88,6 +88,20 @@ export function encodeMpName(name: string): Buffer {
 
 /** Serialises one message in host (little-endian) order, padding and unused param bytes zeroed. */
 export function encodeMpMsg(msg: MpMsg, layout: MpLayout = '22.11'): Buffer {
+  return encodeInto(msg, layout, (size) => Buffer.alloc(size));
+}
+
+/**
+ * encodeMpMsg into a slice of Node's shared buffer pool (zeroed here), for a
+ * datagram that only goes to a socket: no backing store of its own to
+ * allocate and collect per message. Not for callers that keep the result or
+ * look at its `.buffer`.
+ */
+export function encodeMpMsgForSend(msg: MpMsg, layout: MpLayout): Buffer {
+  return encodeInto(msg, layout, (size) => Buffer.allocUnsafe(size).fill(0));
+}
+
+function encodeInto(msg: MpMsg, layout: MpLayout, alloc: (size: number) => Buffer): Buffer {
   if (!isMpLayout(layout)) throw new MpError('EINVAL', `unknown mp layout ${String(layout)}: expected '22.11' or '25.11'`);
   const at = MP_MSG_LAYOUTS[layout];
   if (!Number.isInteger(msg.type) || msg.type < 0 || msg.type > 3) {
@@ -103,7 +117,7 @@ export function encodeMpMsg(msg: MpMsg, layout: MpLayout = '22.11'): Buffer {
   if (msg.numFds > RTE_MP_MAX_FD_NUM_24_11) {
     throw new MpError('E2BIG', `mp message num_fds ${msg.numFds} too big: expected 0..${RTE_MP_MAX_FD_NUM_24_11}`);
   }
-  const out = Buffer.alloc(at.size);
+  const out = alloc(at.size);
   out.writeInt32LE(msg.type, at.type);
   // Written in place (checked to fit, NUL left by alloc): no intermediate Buffer per message.
   out.write(msg.name, at.name, 'utf8');
