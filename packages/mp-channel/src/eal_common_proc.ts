@@ -31,19 +31,6 @@ import type {
   MpUnhandledAction,
 } from './mp_types.js';
 
-export type {
-  MpAction,
-  MpChannelOptions,
-  MpMessage,
-  MpReceivedMessage,
-  MpReply,
-  MpRequestOptions,
-  MpResponse,
-  MpRole,
-  MpTrace,
-  MpUnhandledAction,
-} from './mp_types.js';
-
 /** A secondary's first words must be in its primary's layout: read its version from the config file. */
 async function autoLayout(runtimeDir: string, logger: Logger): Promise<MpLayout> {
   try {
