@@ -9,6 +9,7 @@ import {
   type MpParamDecoders,
   type MpTrace,
   PrimaryLock,
+  type ProcessType,
   RTE_MP_MAX_PARAM_LEN,
   UnixTransport,
   createRuntimeDir,
@@ -77,7 +78,7 @@ function withChannelOptions(command: Command): Command {
 }
 
 async function openChannel(
-  role: 'primary' | 'secondary',
+  role: ProcessType,
   options: ChannelOptions,
   io: CliIo,
   echoRequests: boolean,

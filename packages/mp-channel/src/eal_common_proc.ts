@@ -20,13 +20,13 @@ import {
 import { closeFdsSync, describe, runAction } from './mp_action.js';
 import { PendingRequests } from './mp_request.js';
 import type { MpEndpoint, MpTransport, ReceivedDatagram } from './transport.js';
+import type { ProcessType } from './eal_proc_type.js';
 import type {
   MpAction,
   MpChannelOptions,
   MpMessage,
   MpRequestOptions,
   MpResponse,
-  MpRole,
   MpTrace,
   MpUnhandledAction,
 } from './mp_types.js';
@@ -47,7 +47,7 @@ async function autoLayout(runtimeDir: string, logger: Logger): Promise<MpLayout>
  * the primary to every secondary, over any MpTransport.
  */
 export class MpChannel {
-  readonly role: MpRole;
+  readonly role: ProcessType;
   readonly runtimeDir: string;
   /** Our socket path, which peers reply to. */
   readonly path: string;

@@ -4,6 +4,7 @@
 // share them.
 import type { Logger } from '@eal-ts/log';
 import type { Clock } from './clock.js';
+import type { ProcessType } from './eal_proc_type.js';
 import type { MpLayout, MpMsgTypeName } from './rte_mp_msg.js';
 import type { MpTransport } from './transport.js';
 
@@ -53,8 +54,6 @@ export interface MpResponse {
  */
 export type MpAction = (msg: MpReceivedMessage, peer: string) => void | Promise<void>;
 
-export type MpRole = 'primary' | 'secondary';
-
 /** One datagram as it crossed our socket, for observers (the eal-mp CLI prints these). */
 export interface MpTrace {
   dir: 'in' | 'out';
@@ -76,7 +75,7 @@ export type MpUnhandledAction = (msg: MpReceivedMessage, peer: string, type: 'MS
 
 export interface MpChannelOptions {
   transport: MpTransport;
-  role: MpRole;
+  role: ProcessType;
   /** `<base>/dpdk/<prefix>`: where mp_socket and the secondaries' sockets live. */
   runtimeDir: string;
   /** Default: a fresh registry's `lib.eal` type with DPDK's `EAL` prefix. */
