@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppProcess, started } from '@eal-ts/interop';
-import { pollUntil } from '@eal-ts/test-peer';
+import { pollUntil } from '@eal-ts/test-kit';
 
 let base: string;
 let prefix = 0;

@@ -1,4 +1,4 @@
-import { LogLevel, LogRegistry } from '@eal-ts/log';
+import { quietLogger, VirtualWorld } from '@eal-ts/test-kit';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { VirtualClock } from '../src/clock.js';
 import { MpChannel, type MpChannelOptions, type MpMessage, type MpResponse } from '../src/eal_common_proc.js';
@@ -19,38 +19,17 @@ const msg = (name: string, param: number[] = [], fds: number[] = []): MpMessage 
 function world() {
   const clock = new VirtualClock();
   const network = new MemoryNetwork({ clock });
-  const lines: string[] = [];
-  const logger = new LogRegistry({ sink: (line) => lines.push(line) }).register('lib.eal', {
-    prefix: 'EAL',
-    level: LogLevel.DEBUG,
-  });
-  const channels: MpChannel[] = [];
-  let n = 0;
-  const open = async (
+  const { logger, lines } = quietLogger('lib.eal', { prefix: 'EAL' });
+  const base = new VirtualWorld<VirtualClock, MpChannel>(clock, DIR);
+  const open = (
     role: 'primary' | 'secondary',
     extra: Partial<MpChannelOptions> & { credentials?: { pid: number; uid: number; gid: number } | null } = {},
   ) => {
     const { credentials, ...rest } = extra;
-    const channel = await MpChannel.open({
-      transport: network.transport(credentials === undefined ? {} : { credentials }),
-      role,
-      runtimeDir: DIR,
-      clock,
-      logger,
-      socketPath: role === 'secondary' ? `${DIR}/mp_socket_${1000 + n++}_a` : undefined,
-      ...rest,
-    });
-    channels.push(channel);
-    return channel;
+    const transport = network.transport(credentials === undefined ? {} : { credentials });
+    return base.track(MpChannel.open({ ...base.channelOptions(role), transport, logger, ...rest }));
   };
-  /** Lets virtual time run until nothing is scheduled, then gives p's outcome. */
-  const run = async <T>(p: Promise<T>): Promise<T> => {
-    p.catch(() => undefined);
-    await clock.runAll();
-    return p;
-  };
-  const closeAll = () => Promise.all(channels.map((c) => c.close()));
-  return { clock, network, lines, logger, open, run, closeAll };
+  return { clock, network, lines, logger, open, run: base.run, closeAll: base.closeAll };
 }
 
 /** Registers an action that answers every request with its param plus one byte naming the secondary. */

@@ -1,5 +1,5 @@
 import { flock, UnixDgramSocket } from '@eal-ts/sys';
-import { eventually, holdsFor } from '@eal-ts/test-peer';
+import { eventually, holdsFor } from '@eal-ts/test-kit';
 import { mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

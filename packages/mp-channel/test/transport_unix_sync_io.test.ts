@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { flock, UnixDgramSocket } from '@eal-ts/sys';
-import { eventually, holdsFor } from '@eal-ts/test-peer';
+import { eventually, holdsFor } from '@eal-ts/test-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { createRuntimeDir } from '../src/eal_filesystem.js';

@@ -1,8 +1,8 @@
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { access, mkdtemp, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { access } from 'node:fs/promises';
 import { constants } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Child, type TempDir, tempDir, uniquePrefix } from '@eal-ts/test-kit';
 
 /**
  * The dpdk-testpmd the suites run: `TESTPMD=path` (or `DPDK_TESTPMD`), else
@@ -57,39 +57,25 @@ export interface TestpmdOptions {
  * touch /var/run and clean up by removing one directory.
  */
 export class Testpmd {
-  private output = '';
-  private exited = false;
-  private readonly exit: Promise<void>;
-
   private constructor(
-    private readonly child: ChildProcessWithoutNullStreams,
-    /** The base to give eal-ts processes as RUNTIME_DIRECTORY. */
-    readonly runtimeBase: string,
+    private readonly proc: Child,
+    private readonly base: TempDir,
     readonly filePrefix: string,
-  ) {
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (this.output += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (this.output += chunk));
-    this.exit = new Promise((resolve) =>
-      child.once('exit', () => {
-        this.exited = true;
-        resolve();
-      }),
-    );
-  }
+  ) {}
 
   static async start(options: TestpmdOptions = {}): Promise<Testpmd> {
-    const runtimeBase = await mkdtemp(join(tmpdir(), 'eal-ts-testpmd-'));
-    const filePrefix = options.filePrefix ?? `interop${process.pid}x${Date.now().toString(16)}`;
+    const base = await tempDir('testpmd');
+    const filePrefix = options.filePrefix ?? uniquePrefix('interop');
     const eal = ['--no-huge', '-m', '256', '--no-pci', '-l', '0-1', `--file-prefix=${filePrefix}`];
     for (const vdev of options.vdevs ?? []) eal.push(`--vdev=${vdev}`);
     eal.push(...(options.eal ?? []));
     const app = ['-i', '--no-mlockall', '--total-num-mbufs=4096'];
     // stdbuf: testpmd's stdout is a pipe here and would otherwise stay buffered.
-    const child = spawn('stdbuf', ['-o0', '-e0', TESTPMD_PATH, ...eal, '--', ...app], {
-      env: { ...process.env, RUNTIME_DIRECTORY: runtimeBase },
-      stdio: ['pipe', 'pipe', 'pipe'],
+    const proc = Child.spawn('stdbuf', ['-o0', '-e0', TESTPMD_PATH, ...eal, '--', ...app], {
+      env: { ...process.env, RUNTIME_DIRECTORY: base.path },
+      label: 'dpdk-testpmd',
     });
-    const testpmd = new Testpmd(child, runtimeBase, filePrefix);
+    const testpmd = new Testpmd(proc, base, filePrefix);
     try {
       await testpmd.waitFor(/testpmd> /, options.startTimeoutMs ?? 30_000);
       await access(testpmd.mpSocketPath, constants.F_OK);
@@ -101,8 +87,12 @@ export class Testpmd {
   }
 
   get pid(): number {
-    if (this.child.pid === undefined) throw new Error('dpdk-testpmd did not start');
-    return this.child.pid;
+    return this.proc.pid;
+  }
+
+  /** The base to give eal-ts processes as RUNTIME_DIRECTORY. */
+  get runtimeBase(): string {
+    return this.base.path;
   }
 
   get runtimeDir(): string {
@@ -115,7 +105,7 @@ export class Testpmd {
 
   /** Everything testpmd printed so far. */
   get log(): string {
-    return this.output;
+    return this.proc.output;
   }
 
   /**
@@ -123,10 +113,10 @@ export class Testpmd {
    * next prompt (or up to `until`, for output that arrives later).
    */
   async command(line: string, options: { until?: RegExp; timeoutMs?: number } = {}): Promise<string> {
-    const start = this.output.length;
-    this.child.stdin.write(line + '\n');
+    const start = this.proc.output.length;
+    this.proc.write(line + '\n');
     await this.waitFor(options.until ?? /testpmd> /, options.timeoutMs ?? 15_000, start + 1);
-    return this.output.slice(start);
+    return this.proc.output.slice(start);
   }
 
   /** Port names from `show port summary all`, by port id. */
@@ -138,15 +128,8 @@ export class Testpmd {
   }
 
   /** Waits until the output from `from` on matches, or fails with the output so far. */
-  async waitFor(pattern: RegExp, timeoutMs: number, from = 0): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const match = this.output.slice(from).match(pattern);
-      if (match) return match;
-      if (this.exited) throw new Error(`dpdk-testpmd exited while waiting for ${String(pattern)}:\n${this.output}`);
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(pattern)} from dpdk-testpmd:\n${this.output}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+  waitFor(pattern: RegExp, timeoutMs: number, from = 0): Promise<RegExpMatchArray> {
+    return this.proc.waitFor(pattern, { from, timeoutMs });
   }
 
   /**
@@ -157,23 +140,15 @@ export class Testpmd {
    */
   async stop(): Promise<number> {
     let quitMs = 0;
-    if (!this.exited) {
+    if (this.proc.alive) {
       const start = Date.now();
-      this.child.stdin.end('quit\n');
-      const timer = setTimeout(() => this.kill(), 10_000);
-      await this.exit;
+      this.proc.end('quit\n');
+      const timer = setTimeout(() => void this.proc.stop(), 10_000);
+      await this.proc.exited;
       clearTimeout(timer);
       quitMs = Date.now() - start;
     }
-    await rm(this.runtimeBase, { recursive: true, force: true });
+    await this.base.remove();
     return quitMs;
-  }
-
-  private kill(): void {
-    try {
-      process.kill(this.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
   }
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MpChannel, UnixTransport } from '@eal-ts/mp-channel';
-import { eventually } from '@eal-ts/test-peer';
+import { eventually } from '@eal-ts/test-kit';
 import { AppProcess, started, Testpmd, testpmdAvailable, testpmdLabel } from '../src/index.js';
 
 describe.skipIf(!testpmdAvailable())(`hotplug-mp as a secondary of a real ${testpmdLabel()} primary`, () => {
