@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Child, type TempDir, tempDir } from '@eal-ts/test-kit';
+import { Child, tempDir } from '@eal-ts/test-kit';
+import { DpdkPrimary } from './dpdk_primary.js';
 
 /** The synthetic DPDK 25.11 primary (python3, standard library only). */
 export const MP_PEER_2511 = fileURLToPath(new URL('../test/fixtures/mp_peer_2511.py', import.meta.url));
@@ -27,12 +28,7 @@ export interface MpPeerOptions {
  * REFUSED <size> bytes from <peer> (<why>), SENT <type> <action> <peer>,
  * DONE <op> <devargs> <result> <answered>/<asked>).
  */
-export class MpPeer2511 {
-  private constructor(
-    private readonly proc: Child,
-    private readonly base: TempDir,
-    readonly filePrefix: string,
-  ) {}
+export class MpPeer2511 extends DpdkPrimary {
 
   /** Starts the peer as the primary of `<fresh base>/dpdk/<prefix>`, with `vdevs` as its devices. */
   static async start(vdevs: readonly string[] = ['net_null0'], options: MpPeerOptions = {}): Promise<MpPeer2511> {
@@ -41,26 +37,7 @@ export class MpPeer2511 {
     const flags = ['--layout', options.layout ?? '25.11', ...(options.version ? ['--version', options.version] : [])];
     const proc = Child.spawn('python3', [MP_PEER_2511, ...flags, join(base.path, 'dpdk', filePrefix), ...vdevs], { label: 'mp_peer_2511.py' });
     const peer = new MpPeer2511(proc, base, filePrefix);
-    try {
-      await peer.waitFor(/^READY /m);
-    } catch (error) {
-      await peer.stop();
-      throw error;
-    }
-    return peer;
-  }
-
-  /** The base to give eal-ts processes as RUNTIME_DIRECTORY. */
-  get runtimeBase(): string {
-    return this.base.path;
-  }
-
-  get pid(): number {
-    return this.proc.pid;
-  }
-
-  get runtimeDir(): string {
-    return join(this.runtimeBase, 'dpdk', this.filePrefix);
+    return DpdkPrimary.ready(peer, () => peer.waitFor(/^READY /m));
   }
 
   /** How much it has printed: a mark for waitFor's `from`. */
@@ -83,14 +60,13 @@ export class MpPeer2511 {
     this.proc.write('stop\n');
   }
 
-  /** Waits until its output from character `from` on matches. */
-  waitFor(pattern: RegExp, timeoutMs = 10_000, from = 0): Promise<RegExpMatchArray> {
-    return this.proc.waitFor(pattern, { from, timeoutMs });
+  override waitFor(pattern: RegExp, timeoutMs = 10_000, from = 0): Promise<RegExpMatchArray> {
+    return super.waitFor(pattern, timeoutMs, from);
   }
 
   /** Kills it by pid and removes its runtime base. */
   async stop(): Promise<void> {
     await this.proc.stop();
-    await this.base.remove();
+    await this.removeBase();
   }
 }

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { access } from 'node:fs/promises';
 import { constants } from 'node:fs';
-import { join } from 'node:path';
-import { Child, type TempDir, tempDir, uniquePrefix } from '@eal-ts/test-kit';
+import { Child, tempDir, uniquePrefix } from '@eal-ts/test-kit';
+import { DpdkPrimary } from './dpdk_primary.js';
 
 /**
  * The dpdk-testpmd the suites run: `TESTPMD=path` (or `DPDK_TESTPMD`), else
@@ -56,12 +56,7 @@ export interface TestpmdOptions {
  * directory passed as RUNTIME_DIRECTORY (DPDK honours it), so tests never
  * touch /var/run and clean up by removing one directory.
  */
-export class Testpmd {
-  private constructor(
-    private readonly proc: Child,
-    private readonly base: TempDir,
-    readonly filePrefix: string,
-  ) {}
+export class Testpmd extends DpdkPrimary {
 
   static async start(options: TestpmdOptions = {}): Promise<Testpmd> {
     const base = await tempDir('testpmd');
@@ -76,31 +71,10 @@ export class Testpmd {
       label: 'dpdk-testpmd',
     });
     const testpmd = new Testpmd(proc, base, filePrefix);
-    try {
+    return DpdkPrimary.ready(testpmd, async () => {
       await testpmd.waitFor(/testpmd> /, options.startTimeoutMs ?? 30_000);
       await access(testpmd.mpSocketPath, constants.F_OK);
-    } catch (error) {
-      await testpmd.stop();
-      throw error;
-    }
-    return testpmd;
-  }
-
-  get pid(): number {
-    return this.proc.pid;
-  }
-
-  /** The base to give eal-ts processes as RUNTIME_DIRECTORY. */
-  get runtimeBase(): string {
-    return this.base.path;
-  }
-
-  get runtimeDir(): string {
-    return join(this.runtimeBase, 'dpdk', this.filePrefix);
-  }
-
-  get mpSocketPath(): string {
-    return join(this.runtimeDir, 'mp_socket');
+    });
   }
 
   /** Everything testpmd printed so far. */
@@ -127,11 +101,6 @@ export class Testpmd {
     return ports;
   }
 
-  /** Waits until the output from `from` on matches, or fails with the output so far. */
-  waitFor(pattern: RegExp, timeoutMs: number, from = 0): Promise<RegExpMatchArray> {
-    return this.proc.waitFor(pattern, { from, timeoutMs });
-  }
-
   /**
    * Quits testpmd (SIGKILL by pid if it lingers past 10 s) and removes its
    * runtime files. Resolves with how long the quit took, in ms (0 if it had
@@ -148,7 +117,7 @@ export class Testpmd {
       clearTimeout(timer);
       quitMs = Date.now() - start;
     }
-    await this.base.remove();
+    await this.removeBase();
     return quitMs;
   }
 }

@@ -30,14 +30,20 @@ export class PromptSession {
     return this.#scan();
   }
 
-  /** Writes the lines at once and resolves with each command's output lines (without the echo and the prompt). */
+  /**
+   * Writes the lines at once and resolves with each command's output lines
+   * (without the echo and the prompt). What the process printed on its own
+   * before the lines were written (events between commands) is not part of
+   * the first one's output.
+   */
   async batch(lines: readonly string[], deadlineMs = DEADLINE_MS): Promise<string[][]> {
     const first = this.#scan();
+    const mark = this.proc.stdout.length;
     this.proc.write(lines.map((l) => l + '\n').join(''));
     await this.waitPrompts(first + lines.length, deadlineMs);
     const out = this.proc.stdout;
     return lines.map((line, i) => {
-      const from = this.#prompts[first + i - 1]! + this.prompt.length;
+      const from = i === 0 ? mark : this.#prompts[first + i - 1]! + this.prompt.length;
       const printed = out.slice(from, this.#prompts[first + i]).split('\n');
       if (printed[0] === line) printed.shift(); // the echo of what was typed, as DPDK's cmdline shows it
       if (printed.at(-1) === '') printed.pop();
