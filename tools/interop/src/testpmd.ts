@@ -88,8 +88,11 @@ export class Testpmd extends DpdkPrimary {
    */
   async command(line: string, options: { until?: RegExp; timeoutMs?: number } = {}): Promise<string> {
     const start = this.proc.output.length;
+    const timeoutMs = options.timeoutMs ?? 15_000;
     this.proc.write(line + '\n');
-    await this.waitFor(options.until ?? /testpmd> /, options.timeoutMs ?? 15_000, start + 1);
+    const shown = await this.waitFor(options.until ?? /testpmd> /, timeoutMs, start + 1);
+    // The prompt that closes this command's output (when `until` matched before it), so the next command's output starts after it.
+    await this.waitFor(/testpmd> /, timeoutMs, start + 1 + shown.index!);
     return this.proc.output.slice(start);
   }
 

@@ -119,11 +119,7 @@ describe.skipIf(!testpmdAvailable())(`hotplug-mp --hotplug-observer next to ${te
 
   it('testpmd attaching and detaching net_ring0 (no eal-ts driver): answered 0, so DPDK keeps it; the mirror follows', async () => {
     testpmd = await Testpmd.start({ vdevs: ['net_null0'] });
-    const app = await AppProcess.start(
-      'observer',
-      ['--proc-type=auto', `--file-prefix=${testpmd.filePrefix}`, '--no-pci', '--hotplug-observer', '--', '--json'],
-      { ...process.env, RUNTIME_DIRECTORY: testpmd.runtimeBase },
-    );
+    const app = await AppProcess.join('observer', testpmd, ['--no-pci', '--hotplug-observer', '--', '--json']);
     expect(events(app)).toEqual([{ event: 'devices', devices: ['net_null0'] }]);
     // No driver ran: no ports here.
     expect(await app.list()).toEqual([]);
@@ -136,6 +132,7 @@ describe.skipIf(!testpmdAvailable())(`hotplug-mp --hotplug-observer next to ${te
     expect(detached).toMatch(/Device net_ring0 is detached/);
     expect(await testpmd.ports()).toEqual(new Map([[0, 'net_null0']]));
 
+    await eventually(() => events(app).length === 3, { what: 'the observer to print both events' });
     expect(events(app).slice(1)).toEqual([
       { event: 'observed', type: 'ATTACH', op: 'attach', rollback: false, devargs: 'net_ring0', name: 'net_ring0', devices: ['net_null0', 'net_ring0'] },
       { event: 'observed', type: 'DETACH', op: 'detach', rollback: false, devargs: 'vdev:net_ring0,', name: 'net_ring0', devices: ['net_null0'] },

@@ -61,19 +61,19 @@ export class Child {
     running.add(this);
   }
 
-  /** Starts `command args` with piped stdio. */
-  static spawn(command: string, args: readonly string[], options: ChildOptions = {}): Child {
-    const child = spawn(command, args, {
-      env: options.env ?? process.env,
-      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
-      stdio: options.ipc ? ['pipe', 'pipe', 'pipe', 'ipc'] : ['pipe', 'pipe', 'pipe'],
-    });
-    return new Child(child, options.label ?? command);
+  /** Starts `command args` with piped stdio (as this class, or a subclass it is called on). */
+  static spawn<T extends Child>(this: new (child: ChildProcess, label: string) => T, command: string, args: readonly string[], options: ChildOptions = {}): T {
+    return new this(start(command, args, options), options.label ?? command);
   }
 
   /** Starts `node script ...args`. */
-  static node(script: string, args: readonly string[] = [], options: ChildOptions & { nodeArgs?: readonly string[] } = {}): Child {
-    return Child.spawn(process.execPath, [...(options.nodeArgs ?? []), script, ...args], { label: script, ...options });
+  static node<T extends Child>(
+    this: new (child: ChildProcess, label: string) => T,
+    script: string,
+    args: readonly string[] = [],
+    options: ChildOptions & { nodeArgs?: readonly string[] } = {},
+  ): T {
+    return new this(start(process.execPath, [...(options.nodeArgs ?? []), script, ...args], options), options.label ?? script);
   }
 
   get pid(): number {
@@ -173,6 +173,14 @@ export class Child {
   #wakeAll(): void {
     for (const wake of [...this.#waiters]) wake();
   }
+}
+
+function start(command: string, args: readonly string[], options: ChildOptions): ChildProcess {
+  return spawn(command, args, {
+    env: options.env ?? process.env,
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    stdio: options.ipc ? ['pipe', 'pipe', 'pipe', 'ipc'] : ['pipe', 'pipe', 'pipe'],
+  });
 }
 
 /** Stops every child still running, by pid (for an afterEach, whatever the test did). */
