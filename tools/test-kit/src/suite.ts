@@ -1,6 +1,6 @@
 // Vitest hooks every multi-process suite needs, written once: a fresh
-// temporary base per test; after it, the suite's own clean-up, every child
-// still running stopped by pid, and the base removed — whatever happened.
+// temporary base per test; after it, every child still running stopped by
+// pid, the suite's own clean-up, and the base removed — whatever happened.
 import { existsSync } from 'node:fs';
 import { afterEach, beforeAll, beforeEach } from 'vitest';
 import { stopAll } from './child.js';
@@ -9,7 +9,7 @@ import { type TempDir, tempDir } from './temp_dir.js';
 export interface TempBaseOptions {
   /** A built file the suite's fixtures import (e.g. the package's dist/index.js): fails early, saying to build, if missing. */
   built?: string;
-  /** Runs after each test, before its children are stopped (close channels opened here, …). */
+  /** Runs after each test, once its children are stopped (close channels and servers opened here, …). */
   cleanup?: () => Promise<unknown>;
 }
 
@@ -27,9 +27,9 @@ export function useTempBase(name: string, options: TempBaseOptions = {}): { read
   });
   afterEach(async () => {
     try {
+      await stopAll();
       await options.cleanup?.();
     } finally {
-      await stopAll();
       await current?.remove();
     }
   });
