@@ -1,9 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import { UnixSeqpacketServer } from '@eal-ts/sys';
-import { Child, type RunResult, runToExit, stopAll } from '@eal-ts/test-kit';
+import { BAD_TELEMETRY_CLIENT, Child, type RunResult, runToExit, stopAll } from '@eal-ts/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import type {
@@ -17,7 +16,7 @@ import {
 } from '../src/index.js';
 import { eventually, removeTempDirs, runtimeFixture } from './helpers.js';
 
-const BAD_CLIENT = fileURLToPath(new URL('./fixtures/bad_client.py', import.meta.url));
+const BAD_CLIENT = BAD_TELEMETRY_CLIENT;
 const servers: TelemetryServer[] = [];
 const clients: TelemetryClient[] = [];
 

@@ -1,6 +1,7 @@
 // @eal-ts/test-kit: what every suite (and the chaos, interop and simulator
 // tools) shares to start processes, wait and build worlds. Private.
 export { Child, type ChildOptions, DEADLINE_MS, type ExitStatus, type RunResult, running, runToExit, stopAll } from './child.js';
+export { BAD_TELEMETRY_CLIENT } from './fixtures.js';
 export { HotplugMpApp, HOTPLUG_MP_PROMPT, type HotplugMpStart } from './hotplug_mp_app.js';
 export { JsonPeer, type PeerEvent } from './json_peer.js';
 export { quietLogger } from './logger.js';
