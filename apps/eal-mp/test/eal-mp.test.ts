@@ -41,6 +41,14 @@ async function secondaryBound(dir: string): Promise<void> {
   await eventually(async () => (await readdir(dir)).some((n) => n.startsWith('mp_socket_')), { what: `a listener's socket in ${dir}`, timeoutMs: DEADLINE_MS });
 }
 
+/** The listener's last two lines: the `ping` REQ it got from `primary` (param in hex), then its answer (a REP echoes the param). */
+function expectExchange(listener: Run, primary: MpChannel, param: string, answer: 'REP' | 'IGN'): void {
+  expect(listener.jsonLines().slice(-2)).toEqual([
+    { dir: 'in', type: 'REQ', name: 'ping', param, fds: 0, peer: primary.path },
+    { dir: 'out', type: answer, name: 'ping', param: answer === 'REP' ? param : '', fds: 0, peer: primary.path },
+  ]);
+}
+
 describe('eal-mp CLI', () => {
   it('--help describes every command and exits 0', async () => {
     const run = eal('--help');
@@ -141,10 +149,7 @@ describe('eal-mp CLI', () => {
       );
       expect(response.replies.map((r) => [...r.param])).toEqual([[9]]);
       await listener.waitFor(/"dir":"out","type":"REP"/);
-      expect(listener.jsonLines().slice(-2)).toEqual([
-        { dir: 'in', type: 'REQ', name: 'ping', param: '09', fds: 0, peer: primary.path },
-        { dir: 'out', type: 'REP', name: 'ping', param: '09', fds: 0, peer: primary.path },
-      ]);
+      expectExchange(listener, primary, '09', 'REP');
     } finally {
       await primary.close();
     }
@@ -160,10 +165,7 @@ describe('eal-mp CLI', () => {
       await listener.waitFor(/"type":"IGN"/);
       expect(response).toEqual({ nbSent: 0, nbReceived: 0, replies: [] });
       expect(Date.now() - started).toBeLessThan(10_000); // answered, not timed out
-      expect(listener.jsonLines().slice(-2)).toEqual([
-        { dir: 'in', type: 'REQ', name: 'ping', param: '07', fds: 0, peer: primary.path },
-        { dir: 'out', type: 'IGN', name: 'ping', param: '', fds: 0, peer: primary.path },
-      ]);
+      expectExchange(listener, primary, '07', 'IGN');
     } finally {
       await primary.close();
     }
