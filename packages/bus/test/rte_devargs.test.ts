@@ -26,28 +26,15 @@ const legacy = (bus: string, name: string, args = ''): Devargs => ({
 describe('devargs, DPDK examples (rte_devargs_parse)', () => {
   const { registry } = setup();
 
-  it('net_null0: no bus named, the vdev bus claims it', () => {
-    expect(parseDevargs(registry, 'net_null0')).toEqual(legacy('vdev', 'net_null0'));
-  });
-
-  it('net_null0,size=64,copy=1: arguments after the name', () => {
-    expect(parseDevargs(registry, 'net_null0,size=64,copy=1')).toEqual(legacy('vdev', 'net_null0', 'size=64,copy=1'));
-  });
-
-  it('vdev:net_null0, — bus prefix, trailing comma, empty args (what DPDK sends on detach)', () => {
-    expect(parseDevargs(registry, 'vdev:net_null0,')).toEqual(legacy('vdev', 'net_null0'));
-  });
-
-  it('pci:0000:00:03.0: bus prefix before a PCI address', () => {
-    expect(parseDevargs(registry, 'pci:0000:00:03.0')).toEqual(legacy('pci', '0000:00:03.0'));
-  });
-
-  it('0000:00:03.0,arg=1: "0000" is no bus, so the whole address is the name', () => {
-    expect(parseDevargs(registry, '0000:00:03.0,arg=1')).toEqual(legacy('pci', '0000:00:03.0', 'arg=1'));
-  });
-
-  it('03:00.1: the bus normalizes the short PCI form to 0000:03:00.1', () => {
-    expect(parseDevargs(registry, '03:00.1')).toEqual(legacy('pci', '0000:03:00.1'));
+  it.each([
+    { title: 'net_null0: no bus named, the vdev bus claims it', text: 'net_null0', bus: 'vdev', name: 'net_null0', args: undefined },
+    { title: 'net_null0,size=64,copy=1: arguments after the name', text: 'net_null0,size=64,copy=1', bus: 'vdev', name: 'net_null0', args: 'size=64,copy=1' },
+    { title: 'vdev:net_null0, — bus prefix, trailing comma, empty args (what DPDK sends on detach)', text: 'vdev:net_null0,', bus: 'vdev', name: 'net_null0', args: undefined },
+    { title: 'pci:0000:00:03.0: bus prefix before a PCI address', text: 'pci:0000:00:03.0', bus: 'pci', name: '0000:00:03.0', args: undefined },
+    { title: '0000:00:03.0,arg=1: "0000" is no bus, so the whole address is the name', text: '0000:00:03.0,arg=1', bus: 'pci', name: '0000:00:03.0', args: 'arg=1' },
+    { title: '03:00.1: the bus normalizes the short PCI form to 0000:03:00.1', text: '03:00.1', bus: 'pci', name: '0000:03:00.1', args: undefined },
+  ])('$title', ({ text, bus, name, args }) => {
+    expect(parseDevargs(registry, text)).toEqual(legacy(bus, name, args));
   });
 
   it('layered bus=pci,addr=…/class=eth,…/driver=…: each layer kept, name from addr', () => {

@@ -8,7 +8,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type ExitStatus, HotplugMpApp, HOTPLUG_MP_PROMPT, running, stopAll } from '@eal-ts/test-kit';
+import { HotplugMpApp, HOTPLUG_MP_PROMPT, running, stopAll } from '@eal-ts/test-kit';
 import type { HeapReply } from './probe.js';
 
 export const PROMPT = HOTPLUG_MP_PROMPT;
@@ -75,8 +75,8 @@ export class HotplugProcess extends HotplugMpApp {
     this.stopped = false;
   }
 
-  /** `quit`, then its exit status (SIGKILL if it does not exit within the deadline). */
-  override async quit(deadlineMs = 5000): Promise<ExitStatus> {
+  /** `quit`, then its exit code (SIGKILL if it does not exit within the deadline). */
+  override quit(deadlineMs = 5000): Promise<number | null> {
     return super.quit(deadlineMs);
   }
 

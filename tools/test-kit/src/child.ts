@@ -2,7 +2,7 @@
 // text, waits that wake on output or exit and fail at a deadline with what
 // was seen, and a stop by pid that also works on a SIGSTOPped process.
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Readable, Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 
 /** Generous: a loaded 2-core machine starts a Node process in well under this. */
 export const DEADLINE_MS = 20_000;
@@ -46,10 +46,10 @@ export class Child {
       if (into === 'stdout' && this.#lineListeners.length > 0) this.#emitLines(s);
       this.#wakeAll();
     };
-    (child.stdout as Readable | null)?.setEncoding('utf8').on('data', take('stdout'));
-    (child.stderr as Readable | null)?.setEncoding('utf8').on('data', take('stderr'));
+    (child.stdout)?.setEncoding('utf8').on('data', take('stdout'));
+    (child.stderr)?.setEncoding('utf8').on('data', take('stderr'));
     // A write to a process that died fails with EPIPE: its exit is what we report.
-    (child.stdin as Writable | null)?.on('error', () => undefined);
+    (child.stdin)?.on('error', () => undefined);
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         this.#status = { code, signal };

@@ -71,12 +71,12 @@ export class HotplugMpApp {
     this.session.proc.signal(signal);
   }
 
-  /** `quit`, then its exit status (killed by pid if it does not exit within the deadline). */
-  async quit(deadlineMs = DEADLINE_MS): Promise<ExitStatus> {
+  /** `quit`, then its exit code (null if a signal ended it: killed by pid when it does not exit within the deadline). */
+  async quit(deadlineMs = DEADLINE_MS): Promise<number | null> {
     this.session.proc.write('quit\n');
     const timer = setTimeout(() => void this.session.proc.stop(), deadlineMs);
     try {
-      return await this.session.proc.exited;
+      return (await this.session.proc.exited).code;
     } finally {
       clearTimeout(timer);
     }
