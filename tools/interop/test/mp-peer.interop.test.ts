@@ -107,7 +107,7 @@ describe.skipIf(!python3Available()).each(CASES)('a synthetic DPDK %s primary (%
       });
       const mark = peer.mark;
       peer.hotplug('attach', 'net_null3');
-      await peer.waitFor(/^DONE attach net_null3 /m, 10_000, mark);
+      await peer.waitFor(/^DONE attach net_null3 [^\n]*\n/m, 10_000, mark);
       expect(peer.lines, peer.lines.join('\n')).toContain('DONE attach net_null3 0 1/1');
       await listener.waitFor(/"dir":"out","type":"REP","name":"eal_dev_mp_request"/, { timeoutMs: 10_000 });
       expect(peer.lines.filter((l) => l.startsWith('REFUSED'))).toEqual([]);
