@@ -1,16 +1,7 @@
 // hotplug-mp <EAL args> [-- app args]: DPDK's examples/multi_process/hotplug_mp.
 import { init, type Eal } from '@eal-ts/eal';
+import { appContext } from './app_context.js';
 import { interact } from './cmdline.js';
-import type { HotplugAppContext } from './commands.js';
-
-function context(eal: Eal): HotplugAppContext {
-  return {
-    buses: eal.buses,
-    hotplugAdd: (bus, name, args) => eal.hotplug.hotplugAdd(bus, name, args),
-    hotplugRemove: (bus, name) => eal.hotplug.hotplugRemove(bus, name),
-    ports: async () => (await eal.ports.list()).map((port) => ({ portId: port.portId, name: port.name })),
-  };
-}
 
 async function main(argv: string[]): Promise<number> {
   let eal: Eal;
@@ -36,7 +27,7 @@ async function main(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => resolve());
   });
   try {
-    await interact(context(eal), { input: process.stdin, output: process.stdout }, stop);
+    await interact(appContext(eal), { input: process.stdin, output: process.stdout }, stop);
   } finally {
     await eal.cleanup();
   }

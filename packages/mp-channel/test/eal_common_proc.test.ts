@@ -39,6 +39,17 @@ function echo(channel: MpChannel, name: string, tag: number): void {
 
 type World = ReturnType<typeof world>;
 let w: World;
+
+/** A primary whose action 'm' must never run: every datagram injected for it is to be dropped. */
+async function primaryDropping(world: World): Promise<MpChannel> {
+  const primary = await world.open('primary');
+  primary.register('m', () => {
+    throw new Error('must not run');
+  });
+  return primary;
+}
+
+const dropLines = (world: World): string[] => world.lines.filter((l) => l.startsWith('EAL: Drop mp datagram'));
 afterEach(async () => {
   await w?.closeAll();
 });
@@ -286,10 +297,7 @@ describe('MpChannel over MemoryNetwork', () => {
 
   it('drops truncated, wrongly sized and undecodable datagrams with a reason, releasing their fds', async () => {
     w = world();
-    const primary = await w.open('primary');
-    primary.register('m', () => {
-      throw new Error('must not run');
-    });
+    await primaryDropping(w);
     const good = encodeMpMsg({ type: 0, name: 'm', param: new Uint8Array(), numFds: 1 });
     w.network.inject(PRIMARY, { data: good, truncated: true, size: 4000, fds: [50], peer: '/x' });
     w.network.inject(PRIMARY, { data: good, controlTruncated: true, fds: [51] });
@@ -299,7 +307,7 @@ describe('MpChannel over MemoryNetwork', () => {
     w.network.inject(PRIMARY, { data: badType, fds: [53] });
     await w.clock.runAll();
     expect(w.network.releasedFds).toEqual([50, 51, 52, 53]);
-    expect(w.lines.filter((l) => l.startsWith('EAL: Drop mp datagram'))).toEqual([
+    expect(dropLines(w)).toEqual([
       'EAL: Drop mp datagram from /x: truncated msg (4000 bytes)',
       'EAL: Drop mp datagram from an unbound socket: truncated msg (332 bytes, control data cut)',
       'EAL: Drop mp datagram from an unbound socket: mp message size 100 bytes: expected 332 (DPDK up to 25.07) or 340 (25.11+)',
@@ -359,16 +367,13 @@ describe('MpChannel over MemoryNetwork', () => {
 
   it('drops a datagram whose num_fds disagrees with the fds received, and closes them', async () => {
     w = world();
-    const primary = await w.open('primary');
-    primary.register('m', () => {
-      throw new Error('must not run');
-    });
+    await primaryDropping(w);
     w.network.inject(PRIMARY, { data: encodeMpMsg({ type: 0, name: 'm', param: new Uint8Array(), numFds: 1 }), fds: [60, 61] });
     w.network.inject(PRIMARY, { data: encodeMpMsg({ type: 0, name: 'm', param: new Uint8Array(), numFds: 2 }), fds: [62] });
     w.network.inject(PRIMARY, { data: encodeMpMsg({ type: 0, name: 'm', param: new Uint8Array(), numFds: 0 }), fds: [63] });
     await w.clock.runAll();
     expect(w.network.releasedFds).toEqual([60, 61, 62, 63]);
-    expect(w.lines.filter((l) => l.startsWith('EAL: Drop mp datagram'))).toEqual([
+    expect(dropLines(w)).toEqual([
       'EAL: Drop mp datagram from an unbound socket: num_fds 1 but 2 fds received (SCM_RIGHTS)',
       'EAL: Drop mp datagram from an unbound socket: num_fds 2 but 1 fd received (SCM_RIGHTS)',
       'EAL: Drop mp datagram from an unbound socket: num_fds 0 but 1 fd received (SCM_RIGHTS)',
