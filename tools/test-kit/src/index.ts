@@ -5,7 +5,7 @@ export { BAD_TELEMETRY_CLIENT } from './fixtures.js';
 export { HotplugMpApp, HOTPLUG_MP_PROMPT, type HotplugMpStart } from './hotplug_mp_app.js';
 export { JsonPeer, type PeerEvent } from './json_peer.js';
 export { quietLogger } from './logger.js';
-export { type PollOptions, eventually, holdsFor, pollUntil } from './poll.js';
+export { type PollOptions, eventually, holdsFor, later, pollUntil } from './poll.js';
 export { Prng } from './prng.js';
 export { PromptSession } from './prompt_session.js';
 export { type RecordedDevice, RecordingDriver, type TimerClock } from './recording_driver.js';

@@ -56,3 +56,13 @@ export async function holdsFor(condition: () => boolean | Promise<boolean>, ms: 
     await sleep(Math.min(intervalMs, Math.max(0, end - Date.now())));
   }
 }
+
+/**
+ * An operation the test starts now and reads the outcome of later (after
+ * moving a clock, resuming a peer…): until then its rejection is not an
+ * unhandled one.
+ */
+export function later<T>(operation: Promise<T>): Promise<T> {
+  operation.catch(() => undefined);
+  return operation;
+}
