@@ -62,27 +62,15 @@ describe('devargs, DPDK examples (rte_devargs_parse)', () => {
     expect(parseDevargs(registry, 'bus=vdev,name=net_null0').name).toBe('net_null0');
   });
 
-  it('unknown bus in the layered form: EFAULT naming the bus', () => {
-    const err = fail(() => parseDevargs(registry, 'bus=foo,name=x'));
-    expect(err).toMatchObject({ code: 'EFAULT', errno: -14, reason: 'unknown-bus' });
-    expect(err.message).toContain("unknown bus 'foo'");
-  });
-
-  it('unknown bus prefix in the legacy form: the text is a name no bus claims, EFAULT', () => {
-    const err = fail(() => parseDevargs(registry, 'foo:bar'));
-    expect(err).toMatchObject({ code: 'EFAULT', errno: -14, reason: 'no-bus' });
-  });
-
-  it('no bus claims the name (an unknown vdev driver): EFAULT, as a DPDK 22.11 primary answers -14', () => {
-    const err = fail(() => parseDevargs(registry, 'net_nosuchdriver0'));
-    expect(err).toMatchObject({ code: 'EFAULT', errno: -14, reason: 'no-bus' });
-    expect(err.message).toContain("'net_nosuchdriver0'");
-  });
-
-  it('a bus prefix whose bus refuses the name says so: vdev:net_bogus0,', () => {
-    const err = fail(() => parseDevargs(registry, 'vdev:net_bogus0,'));
-    expect(err).toMatchObject({ code: 'EFAULT', reason: 'no-bus' });
-    expect(err.message).toContain("bus 'vdev' does not recognise 'net_bogus0'");
+  it.each([
+    { title: 'unknown bus in the layered form: EFAULT naming the bus', text: 'bus=foo,name=x', errno: -14, reason: 'unknown-bus', says: "unknown bus 'foo'" },
+    { title: 'unknown bus prefix in the legacy form: the text is a name no bus claims, EFAULT', text: 'foo:bar', errno: -14, reason: 'no-bus', says: undefined },
+    { title: 'no bus claims the name (an unknown vdev driver): EFAULT, as a DPDK 22.11 primary answers -14', text: 'net_nosuchdriver0', errno: -14, reason: 'no-bus', says: "'net_nosuchdriver0'" },
+    { title: 'a bus prefix whose bus refuses the name says so: vdev:net_bogus0,', text: 'vdev:net_bogus0,', errno: undefined, reason: 'no-bus', says: "bus 'vdev' does not recognise 'net_bogus0'" },
+  ])('$title', ({ text, errno, reason, says }) => {
+    const err = fail(() => parseDevargs(registry, text));
+    expect(err).toMatchObject({ code: 'EFAULT', reason, ...(errno === undefined ? {} : { errno }) });
+    if (says !== undefined) expect(err.message).toContain(says);
   });
 
   it('a 64-byte name is refused (EINVAL, as DPDK: it must be shorter than 64)', () => {

@@ -18,6 +18,14 @@ async function trio(timeoutMs: number): Promise<[Proc, Proc, Proc]> {
 
 const everywhere = (procs: Proc[]) => procs.map((p) => p.probed());
 
+/** Three processes, the first secondary stopped (its socket paused), and an ATTACH of net_null0 from the primary under way. */
+async function attachWhileStopped() {
+  const procs = await trio(1000);
+  const [primary, s1] = procs;
+  w.network.pause(s1.channel.path);
+  return { procs, primary, s1, attach: later(primary.hotplug.probe('net_null0')) };
+}
+
 describe('a secondary applies the primary requests in arrival order', () => {
   it('an ATTACH_ROLLBACK that arrives while the ATTACH is still probing undoes it once the probe is done', async () => {
     const procs = await trio(1000);
@@ -43,10 +51,7 @@ describe('a secondary applies the primary requests in arrival order', () => {
   });
 
   it('a stopped secondary handles the ATTACH and its ATTACH_ROLLBACK one after the other when it resumes', async () => {
-    const procs = await trio(1000);
-    const [primary, s1] = procs;
-    w.network.pause(s1.channel.path);
-    const attach = later(primary.hotplug.probe('net_null0'));
+    const { procs, s1, attach } = await attachWhileStopped();
     // Both the ATTACH and the ATTACH_ROLLBACK time out while s1 is stopped.
     await w.clock.advance(2500);
     await expect(attach).rejects.toMatchObject({ code: 'ENOMSG', rolledBack: true });
@@ -88,10 +93,7 @@ describe('a secondary applies the primary requests in arrival order', () => {
 
 describe('a late answer to an earlier request is not taken for the answer to this one', () => {
   it("a secondary's late ATTACH answer does not pass for its ATTACH_ROLLBACK answer, nor its late rollback answer for the next ATTACH", async () => {
-    const procs = await trio(1000);
-    const [primary, s1] = procs;
-    w.network.pause(s1.channel.path);
-    const first = later(primary.hotplug.probe('net_null0'));
+    const { procs, primary, s1, attach: first } = await attachWhileStopped();
     // The ATTACH timed out, the ATTACH_ROLLBACK is pending when s1 continues.
     await w.clock.advance(1500);
     s1.driver.failProbe = new Error('the driver refuses');
