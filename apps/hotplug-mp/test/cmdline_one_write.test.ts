@@ -4,9 +4,9 @@
 // cmdline; the output stream records each write() call.
 import { PassThrough, Writable } from 'node:stream';
 import { afterEach, expect, it } from 'vitest';
-import { init, type Eal } from '@eal-ts/eal';
-import { appContext } from '../src/app_context.js';
+import type { Eal } from '@eal-ts/eal';
 import { interact, PROMPT } from '../src/cmdline.js';
+import { appContext, initEal } from '../src/eal_app.js';
 
 let eal: Eal | undefined;
 afterEach(async () => {
@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 it('a scripted command costs one write: echo, result and prompt together, same bytes as before', async () => {
-  eal = await init(['-l', '0', '--no-pci', '--in-memory', '--log-level=lib.eal:error'], { prgname: 'hotplug-mp' });
+  eal = await initEal(['-l', '0', '--no-pci', '--in-memory', '--log-level=lib.eal:error']);
   const writes: string[] = [];
   const output = new Writable({
     write(chunk: Buffer, _encoding, done) {

@@ -2,40 +2,26 @@ export { ETHDEV_ERRNO, EthdevError, isEthdevError, type EthdevErrorCode } from '
 export {
   ETHDEV_DATA_FILE,
   EthdevSharedData,
-  HEADER_SIZE,
-  MAX_ETHPORTS_LIMIT,
-  MemoryPortTable,
-  RTE_ETH_NAME_MAX_LEN,
-  RTE_MAX_ETHPORTS,
-  SLOT_SIZE,
-  SLOT_STATE,
-  checkPortName,
-  TABLE_MAGIC,
-  TABLE_VERSION,
-  decodeHeader,
-  decodeSlot,
-  encodeAllocatedSlot,
-  encodeFreeSlot,
-  encodeHeader,
-  slotOffset,
-  tableSize,
-  type DecodedSlot,
-  type MemoryPortTableOptions,
-  type PortTable,
-  type PortTableSnapshot,
   type SharedDataCreateOptions,
   type SharedDataOptions,
+} from './ethdev_shared_data.js';
+export { MemoryPortTable, type MemoryPortTableOptions } from './memory_port_table.js';
+export {
+  MAX_ETHPORTS_LIMIT,
+  RTE_ETH_NAME_MAX_LEN,
+  RTE_MAX_ETHPORTS,
+  checkPortName,
+  type PortTable,
+  type PortTableSnapshot,
   type SharedPort,
   type TableAllocateOptions,
-  type TableHeader,
   type TableReleaseOptions,
-} from './ethdev_shared_data.js';
+} from './port_table.js';
 export {
   EthdevPorts,
   type EthdevPortsEvents,
   type EthdevPortsOptions,
   type PortSetup,
-  type ProcessType,
 } from './ethdev_driver.js';
 export {
   EthDev,

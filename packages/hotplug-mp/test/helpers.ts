@@ -4,7 +4,7 @@ import { MemoryNetwork, MpChannel, type MpTrace, VirtualClock } from '@eal-ts/mp
 import { quietLogger, RecordingDriver, VirtualWorld } from '@eal-ts/test-kit';
 import { decodeEalDevMpReq, ealDevReqTypeName, EAL_DEV_MP_ACTION_REQUEST } from '../src/eal_dev_mp_req.js';
 import { Hotplug } from '../src/eal_common_dev.js';
-import type { HotplugDeviceEvent, HotplugRollbackEvent } from '../src/hotplug_mp.js';
+import type { HotplugDeviceEvent, HotplugRollbackEvent } from '../src/hotplug_context.js';
 
 export const DIR = '/run/test/dpdk/rte';
 export const PRIMARY = `${DIR}/mp_socket`;
