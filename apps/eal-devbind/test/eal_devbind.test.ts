@@ -54,54 +54,31 @@ afterAll(async () => {
   await sysfs.cleanup();
 });
 
+/** dpdk-devbind.py's status text: each group a blank line, its title underlined with '=', its device lines; a blank line at the end. */
+function status(...groups: [title: string, ...devices: string[]][]): string {
+  return [...groups.flatMap(([title, ...devices]) => ['', title, '='.repeat(title.length), ...devices]), ''].join('\n');
+}
+
 describe('eal-devbind', () => {
   it('--status groups devices as dpdk-devbind.py --status does', async () => {
     const r = await devbind(['--status', '--pci-ids', pciIds], env);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
-      [
-        '',
-        'Network devices using DPDK-compatible driver',
-        '============================================',
-        "0000:00:04.0 'Virtio 1.0 network device 1041' drv=vfio-pci unused=uio_pci_generic",
-        '',
-        'Network devices using kernel driver',
-        '===================================',
+      status(
+        ['Network devices using DPDK-compatible driver', "0000:00:04.0 'Virtio 1.0 network device 1041' drv=vfio-pci unused=uio_pci_generic"],
         // dpdk-devbind.py ends a kernel-driver line with " %(Active)s": a space, then *Active* or nothing.
-        "0000:00:03.0 'Virtio 1.0 network device 1041' if=eth0 drv=virtio-pci unused=vfio-pci,uio_pci_generic ",
-        '',
-        'Other Network devices',
-        '=====================',
-        "0000:00:05.0 '82599ES 10-Gigabit SFI/SFP+ Network Connection 10fb' unused=vfio-pci,uio_pci_generic",
-        '',
-        "No 'Baseband' devices detected",
-        '==============================',
-        '',
-        'Crypto devices using kernel driver',
-        '==================================',
-        "0000:00:06.0 'Device 37c8' drv=qat unused=vfio-pci,uio_pci_generic ",
-        '',
-        "No 'DMA' devices detected",
-        '=========================',
-        '',
-        "No 'Eventdev' devices detected",
-        '==============================',
-        '',
-        "No 'Mempool' devices detected",
-        '=============================',
-        '',
-        "No 'Compress' devices detected",
-        '==============================',
-        '',
+        ['Network devices using kernel driver', "0000:00:03.0 'Virtio 1.0 network device 1041' if=eth0 drv=virtio-pci unused=vfio-pci,uio_pci_generic "],
+        ['Other Network devices', "0000:00:05.0 '82599ES 10-Gigabit SFI/SFP+ Network Connection 10fb' unused=vfio-pci,uio_pci_generic"],
+        ["No 'Baseband' devices detected"],
+        ['Crypto devices using kernel driver', "0000:00:06.0 'Device 37c8' drv=qat unused=vfio-pci,uio_pci_generic "],
+        ["No 'DMA' devices detected"],
+        ["No 'Eventdev' devices detected"],
+        ["No 'Mempool' devices detected"],
+        ["No 'Compress' devices detected"],
         // A virtio block device is listed under Misc, as the script's virtio_blk filter does.
-        'Misc (rawdev) devices using kernel driver',
-        '=========================================',
-        "0000:00:07.0 'Device 1042' drv=virtio-pci unused=vfio-pci,uio_pci_generic ",
-        '',
-        "No 'Regex' devices detected",
-        '===========================',
-        '',
-      ].join('\n'),
+        ['Misc (rawdev) devices using kernel driver', "0000:00:07.0 'Device 1042' drv=virtio-pci unused=vfio-pci,uio_pci_generic "],
+        ["No 'Regex' devices detected"],
+      ),
     );
     expect(r.stderr).toMatch(/skipping PCI device 0000:00:08\.0: bad content in .*vendor: "oops\\n"/);
   });
@@ -143,16 +120,8 @@ describe('eal-devbind', () => {
       await rm(join(tree.root, 'bus/pci/drivers/vfio-pci'), { recursive: true });
       const r = await devbind(['--status-dev', 'net', '--pci-ids', pciIds], { ...env, SYSFS_PCI_DEVICES: tree.devicesDir });
       expect(r.code).toBe(0);
-      expect(r.stdout).toBe(
-        [
-          '',
-          'Network devices using DPDK-compatible driver',
-          '============================================',
-          // No DPDK driver is loaded, so none is unused.
-          "0000:00:04.0 'Virtio 1.0 network device 1041' drv=vfio-pci unused=",
-          '',
-        ].join('\n'),
-      );
+      // No DPDK driver is loaded, so none is unused.
+      expect(r.stdout).toBe(status(['Network devices using DPDK-compatible driver', "0000:00:04.0 'Virtio 1.0 network device 1041' drv=vfio-pci unused="]));
     } finally {
       await tree.cleanup();
     }
@@ -175,14 +144,13 @@ describe('eal-devbind', () => {
       );
       const r = await devbind(['--status-dev', 'net', '--pci-ids', pciIds], { ...env, SYSFS_PCI_DEVICES: tree.devicesDir, PROC_NET_ROUTE: routes });
       expect(r.code).toBe(0);
-      expect(r.stdout.split('\n')).toEqual([
-        '',
-        'Network devices using kernel driver',
-        '===================================',
-        "0000:00:03.0 'Virtio 1.0 network device 1041' if=eth0 drv=virtio-pci unused= *Active*",
-        "0000:00:09.0 'Virtio 1.0 network device 1041' if=eth1 drv=virtio-pci unused= ",
-        '',
-      ]);
+      expect(r.stdout).toBe(
+        status([
+          'Network devices using kernel driver',
+          "0000:00:03.0 'Virtio 1.0 network device 1041' if=eth0 drv=virtio-pci unused= *Active*",
+          "0000:00:09.0 'Virtio 1.0 network device 1041' if=eth1 drv=virtio-pci unused= ",
+        ]),
+      );
     } finally {
       await tree.cleanup();
     }

@@ -1,63 +1,52 @@
 // The eal-mp CLI as users run it: the built bin in child processes, each
 // stopped by pid when the test ends, in a temporary RUNTIME_DIRECTORY.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MpChannel, MpParamDecoders, UnixTransport, runtimeDir } from '@eal-ts/mp-channel';
 import { encodeVdevParam, VDEV_MP_KEY, VDEV_SCAN_ONE } from '@eal-ts/bus-vdev';
 import { EAL_DEV_MP_ACTION_REQUEST, EalDevReqType, encodeEalDevMpReq } from '@eal-ts/hotplug-mp';
+import { Child, DEADLINE_MS, eventually, pollUntil, useTempBase } from '@eal-ts/test-kit';
 import { runEalMp } from '../src/eal-mp.js';
 
 const BIN = fileURLToPath(new URL('../bin/eal-mp.js', import.meta.url));
-const DEADLINE_MS = 20_000;
 
-let base: string;
-const children: ChildProcessWithoutNullStreams[] = [];
+const base = useTempBase('eal-mp');
 
-beforeEach(async () => {
-  base = await mkdtemp(join(tmpdir(), 'eal-ts-eal-mp-'));
-});
-afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = once(child, 'exit');
-      process.kill(child.pid!, 'SIGKILL');
-      await exited;
-    }
+/** One eal-mp run: its output as text, its exit code. */
+class Run extends Child {
+  get exit(): Promise<number | null> {
+    return this.exited.then((s) => s.code);
   }
-  await rm(base, { recursive: true, force: true });
-});
 
-class Run {
-  stdout = '';
-  stderr = '';
-  readonly exit: Promise<number | null>;
-  constructor(readonly child: ChildProcessWithoutNullStreams) {
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (this.stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (this.stderr += s));
-    this.exit = once(child, 'exit').then(([code]) => code as number | null);
-  }
-  /** Waits until stdout or stderr matches, failing with both after the deadline. */
-  async waitFor(pattern: RegExp): Promise<void> {
-    const deadline = Date.now() + DEADLINE_MS;
-    while (!pattern.test(this.stdout + this.stderr)) {
-      if (Date.now() > deadline) throw new Error(`no ${String(pattern)} in:\n${this.stdout}\n${this.stderr}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
   jsonLines(): Record<string, unknown>[] {
     return this.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
   }
 }
 
 function eal(...args: string[]): Run {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, RUNTIME_DIRECTORY: base } });
-  children.push(child);
-  return new Run(child);
+  return Run.node(BIN, args, { env: { ...process.env, RUNTIME_DIRECTORY: base.path }, label: 'eal-mp' });
+}
+
+/** An eal-ts primary in this process, for `--file-prefix prefix`. */
+async function primaryHere(prefix: string): Promise<{ dir: string; primary: MpChannel }> {
+  const dir = runtimeDir(prefix, { env: { RUNTIME_DIRECTORY: base.path } });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  return { dir, primary: await MpChannel.open({ transport: new UnixTransport(), role: 'primary', runtimeDir: dir }) };
+}
+
+/** Waits until a secondary's socket is in `dir` (a listener is up where a broadcast finds it). */
+async function secondaryBound(dir: string): Promise<void> {
+  await eventually(async () => (await readdir(dir)).some((n) => n.startsWith('mp_socket_')), { what: `a listener's socket in ${dir}`, timeoutMs: DEADLINE_MS });
+}
+
+/** The listener's last two lines: the `ping` REQ it got from `primary` (param in hex), then its answer (a REP echoes the param). */
+function expectExchange(listener: Run, primary: MpChannel, param: string, answer: 'REP' | 'IGN'): void {
+  expect(listener.jsonLines().slice(-2)).toEqual([
+    { dir: 'in', type: 'REQ', name: 'ping', param, fds: 0, peer: primary.path },
+    { dir: 'out', type: answer, name: 'ping', param: answer === 'REP' ? param : '', fds: 0, peer: primary.path },
+  ]);
 }
 
 describe('eal-mp CLI', () => {
@@ -86,7 +75,7 @@ describe('eal-mp CLI', () => {
     await primary.waitFor(/serving as the primary/);
     const run = eal('request', '--file-prefix', 'p1', '--name', 'hello', '--param-hex', '0102ff', '--json');
     expect(await run.exit).toBe(0);
-    const primaryPath = join(runtimeDir('p1', { env: { RUNTIME_DIRECTORY: base } }), 'mp_socket');
+    const primaryPath = join(runtimeDir('p1', { env: { RUNTIME_DIRECTORY: base.path } }), 'mp_socket');
     expect(run.jsonLines()).toEqual([
       { dir: 'out', type: 'REQ', name: 'hello', param: '0102ff', fds: 0, peer: primaryPath },
       { dir: 'in', type: 'REP', name: 'hello', param: '0102ff', fds: 0, peer: primaryPath },
@@ -109,9 +98,7 @@ describe('eal-mp CLI', () => {
   });
 
   it('request that gets no reply fails with exit 1 after --timeout-ms', async () => {
-    const dir = runtimeDir('p2b', { env: { RUNTIME_DIRECTORY: base } });
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const primary = await MpChannel.open({ transport: new UnixTransport(), role: 'primary', runtimeDir: dir });
+    const { primary } = await primaryHere('p2b');
     try {
       primary.register('hello', () => undefined); // takes it, never answers
       const run = eal('request', '--file-prefix', 'p2b', '--name', 'hello', '--timeout-ms', '300');
@@ -134,15 +121,15 @@ describe('eal-mp CLI', () => {
     const primary = eal('serve', '--file-prefix', 'p4');
     await primary.waitFor(/serving as the primary/);
     const listener = eal('listen', '--file-prefix', 'p4');
-    const dir = runtimeDir('p4', { env: { RUNTIME_DIRECTORY: base } });
+    const dir = runtimeDir('p4', { env: { RUNTIME_DIRECTORY: base.path } });
     // The listener is up once its socket is listed.
-    let report: { primary: { socket: string; lockHolderPid: number; kind: string }; secondaries: string[] } | undefined;
-    const deadline = Date.now() + DEADLINE_MS;
-    do {
+    type Report = { primary: { socket: string; lockHolderPid: number; kind: string }; secondaries: string[] };
+    const peers = async (): Promise<Report> => {
       const run = eal('peers', '--file-prefix', 'p4', '--json');
       expect(await run.exit).toBe(0);
-      report = JSON.parse(run.stdout) as typeof report;
-    } while (report!.secondaries.length === 0 && Date.now() < deadline);
+      return JSON.parse(run.stdout) as Report;
+    };
+    const report = await pollUntil(peers, (r) => r.secondaries.length > 0, { what: 'the listener in eal-mp peers', timeoutMs: DEADLINE_MS });
     expect(report).toEqual({
       runtimeDir: dir,
       // serve is an eal-ts primary: its config file says so (no DPDK version, no fixed layout).
@@ -152,69 +139,49 @@ describe('eal-mp CLI', () => {
   });
 
   it('listen --echo-requests answers a broadcast request from the primary and prints both', async () => {
-    const dir = runtimeDir('p5', { env: { RUNTIME_DIRECTORY: base } });
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const primary = await MpChannel.open({ transport: new UnixTransport(), role: 'primary', runtimeDir: dir });
+    const { primary } = await primaryHere('p5');
     try {
       const listener = eal('listen', '--file-prefix', 'p5', '--echo-requests', '--json');
-      let response;
-      const deadline = Date.now() + DEADLINE_MS;
-      do {
-        response = await primary.request({ name: 'ping', param: Uint8Array.from([9]), fds: [] }, { timeoutMs: 2_000 });
-      } while (response.nbReceived === 0 && Date.now() < deadline);
+      const response = await pollUntil(
+        () => primary.request({ name: 'ping', param: Uint8Array.from([9]), fds: [] }, { timeoutMs: 2_000 }),
+        (r) => r.nbReceived > 0,
+        { what: 'an answer from the listener', timeoutMs: DEADLINE_MS },
+      );
       expect(response.replies.map((r) => [...r.param])).toEqual([[9]]);
       await listener.waitFor(/"dir":"out","type":"REP"/);
-      expect(listener.jsonLines().slice(-2)).toEqual([
-        { dir: 'in', type: 'REQ', name: 'ping', param: '09', fds: 0, peer: primary.path },
-        { dir: 'out', type: 'REP', name: 'ping', param: '09', fds: 0, peer: primary.path },
-      ]);
+      expectExchange(listener, primary, '09', 'REP');
     } finally {
       await primary.close();
     }
   });
 
   it('listen never disturbs: a broadcast counts it as not sent to (IGN), and it prints both', async () => {
-    const dir = runtimeDir('p6', { env: { RUNTIME_DIRECTORY: base } });
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const primary = await MpChannel.open({ transport: new UnixTransport(), role: 'primary', runtimeDir: dir });
+    const { dir, primary } = await primaryHere('p6');
     try {
       const listener = eal('listen', '--file-prefix', 'p6', '--json');
-      const deadline = Date.now() + DEADLINE_MS;
-      while (!(await readdir(dir)).some((n) => n.startsWith('mp_socket_'))) {
-        if (Date.now() > deadline) throw new Error(`the listener never bound: ${listener.stderr}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await secondaryBound(dir);
       const started = Date.now();
       const response = await primary.request({ name: 'ping', param: Uint8Array.from([7]), fds: [] }, { timeoutMs: 10_000 });
       await listener.waitFor(/"type":"IGN"/);
       expect(response).toEqual({ nbSent: 0, nbReceived: 0, replies: [] });
       expect(Date.now() - started).toBeLessThan(10_000); // answered, not timed out
-      expect(listener.jsonLines().slice(-2)).toEqual([
-        { dir: 'in', type: 'REQ', name: 'ping', param: '07', fds: 0, peer: primary.path },
-        { dir: 'out', type: 'IGN', name: 'ping', param: '', fds: 0, peer: primary.path },
-      ]);
+      expectExchange(listener, primary, '07', 'IGN');
     } finally {
       await primary.close();
     }
   });
 
   it('listen prints a param decoder\'s reading under the hex when CliIo has one (in-process)', async () => {
-    const dir = runtimeDir('p7', { env: { RUNTIME_DIRECTORY: base } });
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const primary = await MpChannel.open({ transport: new UnixTransport(), role: 'primary', runtimeDir: dir });
+    const { dir, primary } = await primaryHere('p7');
     const saved = process.env.RUNTIME_DIRECTORY;
-    process.env.RUNTIME_DIRECTORY = base;
+    process.env.RUNTIME_DIRECTORY = base.path;
     let out = '';
     let stop!: () => void;
     const stopped = new Promise<void>((r) => (stop = r));
     const decoders = new MpParamDecoders().register('op', (p) => `op number ${p[0]}`);
     try {
       const status = runEalMp(['listen', '--file-prefix', 'p7'], { stdout: (t) => (out += t), stderr: (t) => (out += t), interrupted: () => stopped, decoders });
-      const deadline = Date.now() + DEADLINE_MS;
-      while (!(await readdir(dir)).some((n) => n.startsWith('mp_socket_'))) {
-        if (Date.now() > deadline) throw new Error(`listen never bound: ${out}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await secondaryBound(dir);
       expect(await primary.request({ name: 'op', param: Uint8Array.from([42]), fds: [] }, { timeoutMs: 5_000 })).toEqual({ nbSent: 0, nbReceived: 0, replies: [] });
       stop();
       expect(await status).toBe(0);
@@ -228,16 +195,10 @@ describe('eal-mp CLI', () => {
   });
 
   it('the eal-mp binary decodes eal_dev_mp_request and bus_vdev_mp params under their hex', async () => {
-    const dir = runtimeDir('p8', { env: { RUNTIME_DIRECTORY: base } });
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const primary = await MpChannel.open({ transport: new UnixTransport(), role: 'primary', runtimeDir: dir });
+    const { dir, primary } = await primaryHere('p8');
     try {
       const listener = eal('listen', '--file-prefix', 'p8');
-      const deadline = Date.now() + DEADLINE_MS;
-      while (!(await readdir(dir)).some((n) => n.startsWith('mp_socket_'))) {
-        if (Date.now() > deadline) throw new Error(`the listener never bound: ${listener.stderr}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await secondaryBound(dir);
       const attach = encodeEalDevMpReq({ t: EalDevReqType.ATTACH, devargs: 'net_null3', result: 0 });
       expect(await primary.request({ name: EAL_DEV_MP_ACTION_REQUEST, param: attach, fds: [] }, { timeoutMs: 10_000 })).toMatchObject({ nbSent: 0 });
       await primary.send({ name: VDEV_MP_KEY, param: encodeVdevParam({ type: VDEV_SCAN_ONE, num: 0, name: 'net_null3' }), fds: [] });

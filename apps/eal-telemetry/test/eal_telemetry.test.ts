@@ -1,27 +1,29 @@
-import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { EthdevPorts, registerEthdevTelemetry } from '@eal-ts/ethdev';
 import { TelemetryRegistry, TelemetryServer } from '@eal-ts/telemetry';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type RunResult, runToExit, uniquePrefix, useTempBase } from '@eal-ts/test-kit';
+import { beforeEach, describe, expect, it } from 'vitest';
 
 import { pyJson } from '../src/py_json.js';
 
 const BIN = fileURLToPath(new URL('../bin/eal-telemetry.js', import.meta.url));
 const PTY_SESSION = fileURLToPath(new URL('./fixtures/pty_session.py', import.meta.url));
-let base: string;
 let prefix: string;
 let server: TelemetryServer;
 let ports: EthdevPorts;
-const pids = new Set<number>();
+const base = useTempBase('eal-tel-cli', {
+  cleanup: async () => {
+    await server.close();
+    await ports.close();
+  },
+});
 
 beforeEach(async () => {
-  base = await mkdtemp(join(tmpdir(), 'eal-tel-cli-'));
-  prefix = `cli${process.pid}`;
-  const dir = join(base, 'dpdk', prefix);
+  prefix = uniquePrefix('cli');
+  const dir = join(base.path, 'dpdk', prefix);
   await mkdir(dir, { recursive: true });
   const registry = new TelemetryRegistry({ version: 'eal-ts test' });
   ports = new EthdevPorts({ processType: 'primary', inMemory: true });
@@ -30,29 +32,8 @@ beforeEach(async () => {
   server = await TelemetryServer.start({ runtimeDir: dir, registry });
 });
 
-afterEach(async () => {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // exited
-    }
-  }
-  pids.clear();
-  await server.close();
-  await ports.close();
-  await rm(base, { recursive: true, force: true });
-});
-
-function run(command: string, args: string[], input = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(command, args, { env: { ...process.env, RUNTIME_DIRECTORY: base }, stdio: ['pipe', 'pipe', 'pipe'] });
-  pids.add(child.pid!);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-  child.stdin.end(input);
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+function run(command: string, args: string[], input = ''): Promise<RunResult> {
+  return runToExit(command, args, { env: { ...process.env, RUNTIME_DIRECTORY: base.path }, input });
 }
 
 const cli = (args: string[], input?: string) => run(process.execPath, [BIN, ...args], input);
@@ -78,7 +59,7 @@ describe('eal-telemetry', () => {
   });
 
   it('lists prefixes and instances with -l, and connects to -i 1', async () => {
-    const second = await TelemetryServer.start({ runtimeDir: join(base, 'dpdk', prefix), registry: new TelemetryRegistry({ version: 'second' }) });
+    const second = await TelemetryServer.start({ runtimeDir: join(base.path, 'dpdk', prefix), registry: new TelemetryRegistry({ version: 'second' }) });
     try {
       const listed = await cli(['-l']);
       expect(listed.stdout).toBe(
@@ -140,7 +121,7 @@ describe('eal-telemetry', () => {
     const { code, stdout } = await run('python3', [PTY_SESSION, JSON.stringify(steps), process.execPath, BIN, '-f', prefix]);
     expect(code, stdout).toBe(0);
     const text = stdout.replace(/\r/g, '');
-    expect(text).toContain(`Connecting to ${join(base, 'dpdk', prefix, 'dpdk_telemetry.v2')}`);
+    expect(text).toContain(`Connecting to ${join(base.path, 'dpdk', prefix, 'dpdk_telemetry.v2')}`);
     expect(text).toContain('Connected to application: "node"');
     expect(text.split('{\n  "/ethdev/list": [\n    0\n  ]\n}')).toHaveLength(3);
   });

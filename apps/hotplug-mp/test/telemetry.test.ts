@@ -1,73 +1,30 @@
 // The telemetry socket of a real hotplug-mp process under abuse: DPDK's
 // connection limit, malformed and over-long requests, a client that never
 // reads, one that leaves mid-reply — the application keeps working.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AppProcess, started } from '@eal-ts/interop';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { AppProcess } from '@eal-ts/interop';
 import { TelemetryClient, type TelemetryError } from '@eal-ts/telemetry';
+import { BAD_TELEMETRY_CLIENT, Child, uniquePrefix, useTempBase } from '@eal-ts/test-kit';
 
-// A telemetry client in Python (dpdk-telemetry.py's language) that misbehaves on purpose.
-const BAD_CLIENT = `
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-s.connect(sys.argv[1])
-mode = sys.argv[2]
-if mode == "flood":
-    s.setblocking(False)
-    try:
-        for _ in range(100000):
-            s.send(b"/ethdev/stats,0")
-    except OSError:  # queue full (BlockingIOError), or the server dropped us
-        pass
-    print("flooded", flush=True)
-    time.sleep(600)
-elif mode == "midreply":
-    s.recv(16384)
-    s.send(b"/")
-    s.close()
-    print("closed", flush=True)
-else:
-    s.recv(16384)
-    for m in [bytes(range(1, 256)), b"/" + b"q" * 4000, b"/ethdev/info,999999999999", b",,,"]:
-        s.send(m)
-        print(s.recv(16384).decode("utf-8", "replace"), flush=True)
-`;
-
-let base: string;
 let env: NodeJS.ProcessEnv;
 let filePrefix: string;
-const children: ChildProcess[] = [];
 const clients: TelemetryClient[] = [];
-
-beforeEach(async () => {
-  base = await mkdtemp(join(tmpdir(), 'eal-ts-hotplug-tel-'));
-  env = { ...process.env, RUNTIME_DIRECTORY: base };
-  filePrefix = `hptel${process.pid}`;
-});
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  for (const child of children.splice(0)) if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
-  await Promise.all([...started].map((p) => p.stop()));
-  await rm(base, { recursive: true, force: true });
+const base = useTempBase('hotplug-tel', {
+  cleanup: () => {
+    for (const c of clients.splice(0)) c.close();
+    return Promise.resolve();
+  },
 });
 
-function python(mode: string): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn('python3', ['-c', BAD_CLIENT, join(base, 'dpdk', filePrefix, 'dpdk_telemetry.v2'), mode], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-  return { child, output: () => out, exited: new Promise((resolve) => child.on('exit', resolve)) };
-}
+beforeEach(() => {
+  env = { ...process.env, RUNTIME_DIRECTORY: base.path };
+  filePrefix = uniquePrefix('hptel');
+});
 
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+/** A telemetry client in Python (dpdk-telemetry.py's language) that misbehaves on purpose. */
+function python(mode: string, ...requests: string[]): Child {
+  return Child.spawn('python3', [BAD_TELEMETRY_CLIENT, join(base.path, 'dpdk', filePrefix, 'dpdk_telemetry.v2'), mode, ...requests]);
 }
 
 describe('the telemetry of a hotplug-mp primary', () => {
@@ -82,14 +39,14 @@ describe('the telemetry of a hotplug-mp primary', () => {
     expect(await clients[0]!.ethdevList()).toEqual([0]);
     for (const c of clients.splice(0)) c.close();
 
-    const garbage = python('garbage');
-    expect(await garbage.exited).toBe(0);
-    const replies = garbage.output().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(replies.map((r) => Object.values(r))).toEqual([[null], [null], [null], [null]]);
-    const flood = python('flood');
-    await until(() => flood.output().includes('flooded'), 'the flooding client');
-    const mid = python('midreply');
-    expect(await mid.exited).toBe(0);
+    const garbage = python('garbage', '/ethdev/info,999999999999');
+    expect((await garbage.exited).code).toBe(0);
+    const replies = garbage.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(replies.map((r) => Object.values(r))).toEqual([[null], [null], [null], [null], [null]]);
+    const flood = python('flood', '/ethdev/stats,0');
+    await flood.waitFor('flooded', { stream: 'stdout', timeoutMs: 15_000 });
+    const mid = python('midreply', '/');
+    expect((await mid.exited).code).toBe(0);
 
     // The application and its telemetry carry on meanwhile.
     expect(await app.command('attach net_null1')).toEqual(['attached device net_null1']);

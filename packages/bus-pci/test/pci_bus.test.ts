@@ -94,17 +94,12 @@ describe('PciBus', () => {
     expect(virtio.calls).toEqual(['probe 0000:00:03.0', 'probe 0000:00:04.0']);
   });
 
-  it('probe honours the block list', async () => {
+  it.each([
+    ['block', 'blocked', '00:03.0'],
+    ['allow', 'allowed', '0000:00:04.0,rxq=2'],
+  ] as const)('probe honours the %s list', async (_list, policy, devargs) => {
     const { registry, virtio } = await setup();
-    registry.addDevargs('blocked', '00:03.0');
-    await registry.scan();
-    await registry.probe();
-    expect(virtio.calls).toEqual(['probe 0000:00:04.0']);
-  });
-
-  it('probe honours the allow list', async () => {
-    const { registry, virtio } = await setup();
-    registry.addDevargs('allowed', '0000:00:04.0,rxq=2');
+    registry.addDevargs(policy, devargs);
     await registry.scan();
     await registry.probe();
     expect(virtio.calls).toEqual(['probe 0000:00:04.0']);

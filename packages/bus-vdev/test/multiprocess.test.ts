@@ -2,14 +2,9 @@
 // package built (`pnpm run build`): the child fixture imports ../../dist.
 import { LogLevel, LogRegistry } from '@eal-ts/log';
 import { MpChannel, UnixTransport, createRuntimeDir } from '@eal-ts/mp-channel';
-import { DEADLINE_MS, JsonPeer, pollUntil } from '@eal-ts/test-peer';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { DEADLINE_MS, JsonPeer, pollUntil, useTempBase } from '@eal-ts/test-kit';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { VdevBus } from '../src/index.js';
 import { RecordingDriver } from './helpers.js';
 
@@ -22,31 +17,18 @@ class Proc extends JsonPeer {
   }
 }
 
-let base: string;
-let dir: string;
-const procs: Proc[] = [];
 const channels: MpChannel[] = [];
+const base = useTempBase('vdevmp', { built: DIST, cleanup: () => Promise.all(channels.splice(0).map((c) => c.close())) });
+let dir: string;
 
 async function start(role: 'primary' | 'secondary', ...vdevs: string[]): Promise<{ proc: Proc; devices: string[] }> {
-  const proc = new Proc(spawn(process.execPath, [FIXTURE, role, dir, ...vdevs], { stdio: ['pipe', 'pipe', 'pipe'] }));
-  procs.push(proc);
+  const proc = Proc.spawn(FIXTURE, [role, dir, ...vdevs]);
   const ready = await proc.waitFor((e) => e.event === 'ready');
   return { proc, devices: (ready.devices as { name: string }[]).map((d) => d.name) };
 }
 
-beforeAll(() => {
-  if (!existsSync(DIST)) throw new Error(`${DIST} is missing: run \`pnpm run build\` in packages/bus-vdev before these tests`);
-});
-
 beforeEach(async () => {
-  base = await mkdtemp(join(tmpdir(), 'vdevmp-'));
-  dir = await createRuntimeDir('vdev', { env: { RUNTIME_DIRECTORY: base } });
-});
-
-afterEach(async () => {
-  await Promise.all(channels.splice(0).map((c) => c.close()));
-  for (const proc of procs.splice(0)) await proc.stop();
-  await rm(base, { recursive: true, force: true });
+  dir = await createRuntimeDir('vdev', { env: { RUNTIME_DIRECTORY: base.path } });
 });
 
 describe('bus_vdev_mp between real processes over UnixTransport', () => {

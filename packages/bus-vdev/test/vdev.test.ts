@@ -309,11 +309,17 @@ describe('custom scan callbacks (rte_vdev_add_custom_scan)', () => {
 });
 
 describe('allow (-a) and block (-b) lists on the vdev bus', () => {
+  /** The set-up with `listed` on the allow or block list and `vdevArg` given as --vdev, scanned. */
+  async function scanned(policy: 'allowed' | 'blocked', listed: string, vdevArg: string): Promise<ReturnType<typeof setup>> {
+    const world = setup();
+    world.registry.addDevargs(policy, listed);
+    world.vdev.addVdevArg(vdevArg);
+    await world.vdev.scan();
+    return world;
+  }
+
   it('a blocked vdev is listed but never probed, by bus probe or by hotplug (EPERM)', async () => {
-    const { registry, vdev, null: nullDrv } = setup();
-    registry.addDevargs('blocked', 'net_null0');
-    vdev.addVdevArg('net_null1');
-    await vdev.scan();
+    const { registry, vdev, null: nullDrv } = await scanned('blocked', 'net_null0', 'net_null1');
     expect(await vdev.probe()).toEqual({ attempted: 1, probed: 1, failed: 0 });
     expect(nullDrv.calls).toEqual(['probe net_null1']);
     await expect(localDevProbe(registry, 'net_null0')).rejects.toMatchObject({ code: 'EPERM', errno: -1 });
@@ -322,19 +328,13 @@ describe('allow (-a) and block (-b) lists on the vdev bus', () => {
   });
 
   it('a --vdev of a blocked name stays blocked', async () => {
-    const { registry, vdev, null: nullDrv } = setup();
-    registry.addDevargs('blocked', 'net_null0');
-    vdev.addVdevArg('net_null0,size=64');
-    await vdev.scan();
+    const { vdev, null: nullDrv } = await scanned('blocked', 'net_null0', 'net_null0,size=64');
     await vdev.probe();
     expect(nullDrv.calls).toEqual([]);
   });
 
   it('with an allow list only allowed and --vdev devices are probed', async () => {
-    const { registry, vdev, null: nullDrv } = setup();
-    registry.addDevargs('allowed', 'net_null0');
-    vdev.addVdevArg('net_null1');
-    await vdev.scan();
+    const { vdev, null: nullDrv } = await scanned('allowed', 'net_null0', 'net_null1');
     expect(await vdev.probe()).toEqual({ attempted: 2, probed: 2, failed: 0 });
     expect(nullDrv.calls).toEqual(['probe net_null0', 'probe net_null1']);
   });

@@ -1,5 +1,5 @@
-import { LogLevel, LogRegistry } from '@eal-ts/log';
 import { MemoryNetwork, MpChannel, type MpMessage, VirtualClock } from '@eal-ts/mp-channel';
+import { VirtualWorld } from '@eal-ts/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   VDEV_MP_KEY,
@@ -25,30 +25,11 @@ interface Proc {
 function world() {
   const clock = new VirtualClock();
   const network = new MemoryNetwork({ clock });
-  const mpLines: string[] = [];
-  const mpLogger = new LogRegistry({ sink: (line) => mpLines.push(line) }).register('lib.eal', { prefix: 'EAL', level: LogLevel.DEBUG });
-  const channels: MpChannel[] = [];
-  let n = 0;
-
-  const open = async (role: 'primary' | 'secondary'): Promise<MpChannel> => {
-    const channel = await MpChannel.open({
-      transport: network.transport(),
-      role,
-      runtimeDir: DIR,
-      clock,
-      logger: mpLogger,
-      socketPath: role === 'secondary' ? `${DIR}/mp_socket_${4000 + n++}_beef` : undefined,
-    });
-    channels.push(channel);
-    return channel;
-  };
-
-  /** Lets virtual time run until nothing is scheduled, then gives p's outcome. */
-  const run = async <T>(p: Promise<T>): Promise<T> => {
-    p.catch(() => undefined);
-    await clock.runAll();
-    return p;
-  };
+  const { logger: mpLogger, lines: mpLines } = quietLogger('lib.eal', 'EAL');
+  const base = new VirtualWorld<VirtualClock, MpChannel>(clock, DIR, { first: 4000, tag: 'beef' });
+  const open = (role: 'primary' | 'secondary'): Promise<MpChannel> =>
+    base.track(MpChannel.open({ ...base.channelOptions(role), transport: network.transport(), logger: mpLogger }));
+  const run = base.run;
 
   /** An eal-ts process: its channel and a vdev bus with the net_null driver, scanned as EAL init does. */
   const proc = async (role: 'primary' | 'secondary', vdevs: string[] = []): Promise<Proc> => {
@@ -62,8 +43,7 @@ function world() {
     return { channel, bus, lines };
   };
 
-  const closeAll = () => Promise.all(channels.map((c) => c.close()));
-  return { clock, network, mpLines, open, run, proc, closeAll };
+  return { clock, network, mpLines, open, run, proc, closeAll: base.closeAll };
 }
 
 const names = (bus: VdevBus): string[] => bus.devices().map((d) => d.name);

@@ -26,28 +26,15 @@ const legacy = (bus: string, name: string, args = ''): Devargs => ({
 describe('devargs, DPDK examples (rte_devargs_parse)', () => {
   const { registry } = setup();
 
-  it('net_null0: no bus named, the vdev bus claims it', () => {
-    expect(parseDevargs(registry, 'net_null0')).toEqual(legacy('vdev', 'net_null0'));
-  });
-
-  it('net_null0,size=64,copy=1: arguments after the name', () => {
-    expect(parseDevargs(registry, 'net_null0,size=64,copy=1')).toEqual(legacy('vdev', 'net_null0', 'size=64,copy=1'));
-  });
-
-  it('vdev:net_null0, — bus prefix, trailing comma, empty args (what DPDK sends on detach)', () => {
-    expect(parseDevargs(registry, 'vdev:net_null0,')).toEqual(legacy('vdev', 'net_null0'));
-  });
-
-  it('pci:0000:00:03.0: bus prefix before a PCI address', () => {
-    expect(parseDevargs(registry, 'pci:0000:00:03.0')).toEqual(legacy('pci', '0000:00:03.0'));
-  });
-
-  it('0000:00:03.0,arg=1: "0000" is no bus, so the whole address is the name', () => {
-    expect(parseDevargs(registry, '0000:00:03.0,arg=1')).toEqual(legacy('pci', '0000:00:03.0', 'arg=1'));
-  });
-
-  it('03:00.1: the bus normalizes the short PCI form to 0000:03:00.1', () => {
-    expect(parseDevargs(registry, '03:00.1')).toEqual(legacy('pci', '0000:03:00.1'));
+  it.each([
+    { title: 'net_null0: no bus named, the vdev bus claims it', text: 'net_null0', bus: 'vdev', name: 'net_null0', args: undefined },
+    { title: 'net_null0,size=64,copy=1: arguments after the name', text: 'net_null0,size=64,copy=1', bus: 'vdev', name: 'net_null0', args: 'size=64,copy=1' },
+    { title: 'vdev:net_null0, — bus prefix, trailing comma, empty args (what DPDK sends on detach)', text: 'vdev:net_null0,', bus: 'vdev', name: 'net_null0', args: undefined },
+    { title: 'pci:0000:00:03.0: bus prefix before a PCI address', text: 'pci:0000:00:03.0', bus: 'pci', name: '0000:00:03.0', args: undefined },
+    { title: '0000:00:03.0,arg=1: "0000" is no bus, so the whole address is the name', text: '0000:00:03.0,arg=1', bus: 'pci', name: '0000:00:03.0', args: 'arg=1' },
+    { title: '03:00.1: the bus normalizes the short PCI form to 0000:03:00.1', text: '03:00.1', bus: 'pci', name: '0000:03:00.1', args: undefined },
+  ])('$title', ({ text, bus, name, args }) => {
+    expect(parseDevargs(registry, text)).toEqual(legacy(bus, name, args));
   });
 
   it('layered bus=pci,addr=…/class=eth,…/driver=…: each layer kept, name from addr', () => {
@@ -75,27 +62,15 @@ describe('devargs, DPDK examples (rte_devargs_parse)', () => {
     expect(parseDevargs(registry, 'bus=vdev,name=net_null0').name).toBe('net_null0');
   });
 
-  it('unknown bus in the layered form: EFAULT naming the bus', () => {
-    const err = fail(() => parseDevargs(registry, 'bus=foo,name=x'));
-    expect(err).toMatchObject({ code: 'EFAULT', errno: -14, reason: 'unknown-bus' });
-    expect(err.message).toContain("unknown bus 'foo'");
-  });
-
-  it('unknown bus prefix in the legacy form: the text is a name no bus claims, EFAULT', () => {
-    const err = fail(() => parseDevargs(registry, 'foo:bar'));
-    expect(err).toMatchObject({ code: 'EFAULT', errno: -14, reason: 'no-bus' });
-  });
-
-  it('no bus claims the name (an unknown vdev driver): EFAULT, as a DPDK 22.11 primary answers -14', () => {
-    const err = fail(() => parseDevargs(registry, 'net_nosuchdriver0'));
-    expect(err).toMatchObject({ code: 'EFAULT', errno: -14, reason: 'no-bus' });
-    expect(err.message).toContain("'net_nosuchdriver0'");
-  });
-
-  it('a bus prefix whose bus refuses the name says so: vdev:net_bogus0,', () => {
-    const err = fail(() => parseDevargs(registry, 'vdev:net_bogus0,'));
-    expect(err).toMatchObject({ code: 'EFAULT', reason: 'no-bus' });
-    expect(err.message).toContain("bus 'vdev' does not recognise 'net_bogus0'");
+  it.each([
+    { title: 'unknown bus in the layered form: EFAULT naming the bus', text: 'bus=foo,name=x', errno: -14, reason: 'unknown-bus', says: "unknown bus 'foo'" },
+    { title: 'unknown bus prefix in the legacy form: the text is a name no bus claims, EFAULT', text: 'foo:bar', errno: -14, reason: 'no-bus', says: undefined },
+    { title: 'no bus claims the name (an unknown vdev driver): EFAULT, as a DPDK 22.11 primary answers -14', text: 'net_nosuchdriver0', errno: -14, reason: 'no-bus', says: "'net_nosuchdriver0'" },
+    { title: 'a bus prefix whose bus refuses the name says so: vdev:net_bogus0,', text: 'vdev:net_bogus0,', errno: undefined, reason: 'no-bus', says: "bus 'vdev' does not recognise 'net_bogus0'" },
+  ])('$title', ({ text, errno, reason, says }) => {
+    const err = fail(() => parseDevargs(registry, text));
+    expect(err).toMatchObject({ code: 'EFAULT', reason, ...(errno === undefined ? {} : { errno }) });
+    if (says !== undefined) expect(err.message).toContain(says);
   });
 
   it('a 64-byte name is refused (EINVAL, as DPDK: it must be shorter than 64)', () => {

@@ -1,6 +1,7 @@
 import { Bus, BusRegistry, Device, type Driver } from '@eal-ts/bus';
-import { LogLevel, LogRegistry, type Logger } from '@eal-ts/log';
+import type { Logger } from '@eal-ts/log';
 import { MemoryNetwork, MpChannel, type MpTrace, VirtualClock } from '@eal-ts/mp-channel';
+import { quietLogger, RecordingDriver, VirtualWorld } from '@eal-ts/test-kit';
 import { decodeEalDevMpReq, ealDevReqTypeName, EAL_DEV_MP_ACTION_REQUEST } from '../src/eal_dev_mp_req.js';
 import { Hotplug } from '../src/eal_common_dev.js';
 import type { HotplugDeviceEvent, HotplugRollbackEvent } from '../src/hotplug_context.js';
@@ -34,33 +35,8 @@ export class TestVdevBus extends Bus {
   }
 }
 
-/** A driver of one process that can be told to fail its probe or its remove. */
-export class TestDriver implements Driver {
-  readonly calls: string[] = [];
-  failProbe: Error | null = null;
-  failRemove: Error | null = null;
-  /** Makes every probe and remove take this long on `clock` (a slow driver, or a stopped process). */
-  slow: { clock: VirtualClock; ms: number } | null = null;
-
-  constructor(readonly name: string) {}
-
-  async probe(dev: Device): Promise<void> {
-    this.calls.push(`probe ${dev.name}`);
-    await this.#wait();
-    if (this.failProbe) throw this.failProbe;
-  }
-
-  async remove(dev: Device): Promise<void> {
-    this.calls.push(`remove ${dev.name}`);
-    await this.#wait();
-    if (this.failRemove) throw this.failRemove;
-  }
-
-  #wait(): Promise<void> {
-    const slow = this.slow;
-    return slow ? new Promise<void>((resolve) => slow.clock.setTimeout(resolve, slow.ms)) : Promise.resolve();
-  }
-}
+/** A driver of one process that can be told to fail its probe or its remove, or to be slow. */
+export { RecordingDriver as TestDriver };
 
 export type RecordedEvent =
   | { kind: 'attached' | 'detached'; name: string; rollback: boolean; devargs: string }
@@ -72,7 +48,7 @@ export interface Proc {
   channel: MpChannel;
   buses: BusRegistry;
   vdev: TestVdevBus;
-  driver: TestDriver;
+  driver: RecordingDriver;
   hotplug: Hotplug;
   events: RecordedEvent[];
   lines: string[];
@@ -97,38 +73,31 @@ export function describeTrace(trace: MpTrace): string {
 export function world(options: { timeoutMs?: number } = {}) {
   const clock = new VirtualClock();
   const network = new MemoryNetwork({ clock });
+  const base = new VirtualWorld<VirtualClock, MpChannel>(clock, DIR);
   const procs: Proc[] = [];
-  const channels: MpChannel[] = [];
   /** Every hotplug datagram any process sent, in order, on one timeline. */
   const wire: string[] = [];
-  let n = 0;
 
   const open = async (role: 'primary' | 'secondary', extra: { start?: boolean; observer?: boolean } = {}): Promise<Proc> => {
-    const lines: string[] = [];
-    const logger = new LogRegistry({ sink: (line) => lines.push(line) }).register('lib.eal', {
-      prefix: 'EAL',
-      level: LogLevel.DEBUG,
-    });
+    const { logger, lines } = quietLogger('lib.eal', { prefix: 'EAL' });
     const traffic: string[] = [];
-    const channel = await MpChannel.open({
-      transport: network.transport(),
-      role,
-      runtimeDir: DIR,
-      clock,
-      logger,
-      socketPath: role === 'secondary' ? `${DIR}/mp_socket_${1000 + n++}_a` : undefined,
-      tap: (trace) => {
-        if (trace.name !== EAL_DEV_MP_ACTION_REQUEST) return;
-        const line = describeTrace(trace);
-        traffic.push(line);
-        if (trace.dir === 'out') wire.push(`${role === 'primary' ? 'primary' : channel.path.slice(DIR.length + 1)} ${line}`);
-      },
-    });
-    channels.push(channel);
+    const channel: MpChannel = await base.track(
+      MpChannel.open({
+        ...base.channelOptions(role),
+        transport: network.transport(),
+        logger,
+        tap: (trace) => {
+          if (trace.name !== EAL_DEV_MP_ACTION_REQUEST) return;
+          const line = describeTrace(trace);
+          traffic.push(line);
+          if (trace.dir === 'out') wire.push(`${role === 'primary' ? 'primary' : channel.path.slice(DIR.length + 1)} ${line}`);
+        },
+      }),
+    );
     const buses = new BusRegistry({ logger });
     const vdev = new TestVdevBus(logger);
     buses.register(vdev);
-    const driver = new TestDriver('net_null');
+    const driver = new RecordingDriver('net_null');
     vdev.registerDriver(driver);
     const hotplug = new Hotplug({ role, buses, channel, timeoutMs: options.timeoutMs ?? 5000, logger, observer: extra.observer === true });
     const events: RecordedEvent[] = [];
@@ -155,25 +124,12 @@ export function world(options: { timeoutMs?: number } = {}) {
     return proc;
   };
 
-  /** Lets virtual time run until nothing is scheduled, then gives p's outcome. */
-  const run = async <T>(p: Promise<T>): Promise<T> => {
-    p.catch(() => undefined);
-    await clock.runAll();
-    return p;
-  };
-
-  const closeAll = () => Promise.all(channels.map((c) => c.close()));
-  return { clock, network, procs, wire, open, run, closeAll };
+  return { clock, network, procs, wire, open, run: base.run, closeAll: base.closeAll, base };
 }
 
 export type World = ReturnType<typeof world>;
 
 /** Runs `p` to completion and returns what it rejected with (fails if it resolved). */
-export async function rejection(w: World, p: Promise<unknown>): Promise<Error & Record<string, unknown>> {
-  try {
-    await w.run(p);
-  } catch (error) {
-    return error as Error & Record<string, unknown>;
-  }
-  throw new Error('expected a rejection');
+export function rejection(w: World, p: Promise<unknown>): Promise<Error & Record<string, unknown>> {
+  return w.base.rejection(p);
 }

@@ -1,14 +1,9 @@
 // The whole protocol between real processes over AF_UNIX sockets. Needs the
 // package built (`pnpm run build`): the child fixture imports ../../dist.
 import { createRuntimeDir } from '@eal-ts/mp-channel';
-import { JsonPeer } from '@eal-ts/test-peer';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { JsonPeer, useTempBase } from '@eal-ts/test-kit';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/hotplug-peer.mjs', import.meta.url));
 const DIST = fileURLToPath(new URL('../dist/index.js', import.meta.url));
@@ -19,29 +14,17 @@ class Peer extends JsonPeer {
   }
 }
 
-let base: string;
+const base = useTempBase('hotplug-mp', { built: DIST });
 let dir: string;
-const peers: Peer[] = [];
 
 async function startPeer(role: 'primary' | 'secondary'): Promise<Peer> {
-  const peer = new Peer(spawn(process.execPath, [FIXTURE, role, dir], { stdio: ['pipe', 'pipe', 'pipe'] }));
-  peers.push(peer);
+  const peer = Peer.spawn(FIXTURE, [role, dir]);
   await peer.waitFor((e) => e.event === 'ready');
   return peer;
 }
 
-beforeAll(() => {
-  if (!existsSync(DIST)) throw new Error(`${DIST} is missing: run \`pnpm run build\` in packages/hotplug-mp before these tests`);
-});
-
 beforeEach(async () => {
-  base = await mkdtemp(join(tmpdir(), 'hotplug-mp-'));
-  dir = await createRuntimeDir('hp', { env: { RUNTIME_DIRECTORY: base } });
-});
-
-afterEach(async () => {
-  for (const peer of peers.splice(0)) await peer.stop();
-  await rm(base, { recursive: true, force: true });
+  dir = await createRuntimeDir('hp', { env: { RUNTIME_DIRECTORY: base.path } });
 });
 
 describe('hotplug between real processes (UnixTransport)', () => {

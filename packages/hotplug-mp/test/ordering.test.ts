@@ -2,6 +2,7 @@
 // primary's requests one after the other, in arrival order, and a late
 // answer to an earlier request never passes for the answer to a later one.
 // Both were found by the simulator (tools/sim): seeds 18 and 4096.
+import { later } from '@eal-ts/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rejection, world, type Proc, type World } from './helpers.js';
 
@@ -16,6 +17,14 @@ async function trio(timeoutMs: number): Promise<[Proc, Proc, Proc]> {
 }
 
 const everywhere = (procs: Proc[]) => procs.map((p) => p.probed());
+
+/** Three processes, the first secondary stopped (its socket paused), and an ATTACH of net_null0 from the primary under way. */
+async function attachWhileStopped() {
+  const procs = await trio(1000);
+  const [primary, s1] = procs;
+  w.network.pause(s1.channel.path);
+  return { procs, primary, s1, attach: later(primary.hotplug.probe('net_null0')) };
+}
 
 describe('a secondary applies the primary requests in arrival order', () => {
   it('an ATTACH_ROLLBACK that arrives while the ATTACH is still probing undoes it once the probe is done', async () => {
@@ -42,11 +51,7 @@ describe('a secondary applies the primary requests in arrival order', () => {
   });
 
   it('a stopped secondary handles the ATTACH and its ATTACH_ROLLBACK one after the other when it resumes', async () => {
-    const procs = await trio(1000);
-    const [primary, s1] = procs;
-    w.network.pause(s1.channel.path);
-    const attach = primary.hotplug.probe('net_null0');
-    attach.catch(() => undefined);
+    const { procs, s1, attach } = await attachWhileStopped();
     // Both the ATTACH and the ATTACH_ROLLBACK time out while s1 is stopped.
     await w.clock.advance(2500);
     await expect(attach).rejects.toMatchObject({ code: 'ENOMSG', rolledBack: true });
@@ -66,8 +71,7 @@ describe('a secondary applies the primary requests in arrival order', () => {
       order.push('start-up probe ends');
     });
     s1.hotplug.on('attached', () => order.push('ATTACH applied'));
-    const attach = primary.hotplug.probe('net_null0');
-    attach.catch(() => undefined);
+    const attach = later(primary.hotplug.probe('net_null0'));
     await w.clock.advance(100);
     expect(order).toEqual(['start-up probe begins']);
     release();
@@ -89,19 +93,14 @@ describe('a secondary applies the primary requests in arrival order', () => {
 
 describe('a late answer to an earlier request is not taken for the answer to this one', () => {
   it("a secondary's late ATTACH answer does not pass for its ATTACH_ROLLBACK answer, nor its late rollback answer for the next ATTACH", async () => {
-    const procs = await trio(1000);
-    const [primary, s1] = procs;
-    w.network.pause(s1.channel.path);
-    const first = primary.hotplug.probe('net_null0');
-    first.catch(() => undefined);
+    const { procs, primary, s1, attach: first } = await attachWhileStopped();
     // The ATTACH timed out, the ATTACH_ROLLBACK is pending when s1 continues.
     await w.clock.advance(1500);
     s1.driver.failProbe = new Error('the driver refuses');
     w.network.resume(s1.channel.path);
     await w.clock.advance(0);
     // s1 answered ATTACH (EEXIST) and ATTACH_ROLLBACK late; a new ATTACH goes out meanwhile.
-    const second = primary.hotplug.probe('net_null0');
-    second.catch(() => undefined);
+    const second = later(primary.hotplug.probe('net_null0'));
     await w.clock.runAll();
     await expect(first).rejects.toMatchObject({ code: 'ENOMSG', rolledBack: true });
     expect(primary.lines.some((l) => l.includes('stale hotplug reply'))).toBe(true);
@@ -120,14 +119,12 @@ describe('a late answer to an earlier request is not taken for the answer to thi
     const [primary, s1] = procs;
     // The primary's probe outlasts s1's wait: s1 gives up on its first request.
     primary.driver.slow = { clock: w.clock, ms: 1500 };
-    const first = s1.hotplug.probe('net_null0');
-    first.catch(() => undefined);
+    const first = later(s1.hotplug.probe('net_null0'));
     await w.clock.advance(1000);
     await expect(first).rejects.toMatchObject({ code: 'ETIMEDOUT' });
     // A second request right away, while the primary still runs the first.
     primary.driver.slow = null;
-    const run = s1.hotplug.probe('net_null1');
-    run.catch(() => undefined);
+    const run = later(s1.hotplug.probe('net_null1'));
     await w.clock.runAll();
     const second = await run.then(
       () => undefined,

@@ -1,73 +1,19 @@
-import { LogLevel, LogRegistry } from '@eal-ts/log';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { VirtualClock } from '../src/clock.js';
+import { describe, expect, it, vi } from 'vitest';
 import { MpChannel } from '../src/eal_common_proc.js';
-import type { MpChannelOptions, MpMessage, MpResponse } from '../src/mp_types.js';
+import type { MpResponse } from '../src/mp_types.js';
 import type { MpError } from '../src/errors.js';
-import { decodeMpMsg, encodeMpMsg, MpMsgType } from '../src/rte_mp_msg.js';
+import { decodeMpMsg, MpMsgType } from '../src/rte_mp_msg.js';
 import { MemoryNetwork } from '../src/transport_memory.js';
-
-const DIR = '/run/test/dpdk/rte';
-const PRIMARY = `${DIR}/mp_socket`;
-
-const msg = (name: string, param: number[] = [], fds: number[] = []): MpMessage => ({
-  name,
-  param: Uint8Array.from(param),
-  fds,
-});
-
-/** One runtime directory in memory, on virtual time, with every log line kept. */
-function world() {
-  const clock = new VirtualClock();
-  const network = new MemoryNetwork({ clock });
-  const lines: string[] = [];
-  const logger = new LogRegistry({ sink: (line) => lines.push(line) }).register('lib.eal', {
-    prefix: 'EAL',
-    level: LogLevel.DEBUG,
-  });
-  const channels: MpChannel[] = [];
-  let n = 0;
-  const open = async (
-    role: 'primary' | 'secondary',
-    extra: Partial<MpChannelOptions> & { credentials?: { pid: number; uid: number; gid: number } | null } = {},
-  ) => {
-    const { credentials, ...rest } = extra;
-    const channel = await MpChannel.open({
-      transport: network.transport(credentials === undefined ? {} : { credentials }),
-      role,
-      runtimeDir: DIR,
-      clock,
-      logger,
-      socketPath: role === 'secondary' ? `${DIR}/mp_socket_${1000 + n++}_a` : undefined,
-      ...rest,
-    });
-    channels.push(channel);
-    return channel;
-  };
-  /** Lets virtual time run until nothing is scheduled, then gives p's outcome. */
-  const run = async <T>(p: Promise<T>): Promise<T> => {
-    p.catch(() => undefined);
-    await clock.runAll();
-    return p;
-  };
-  const closeAll = () => Promise.all(channels.map((c) => c.close()));
-  return { clock, network, lines, logger, open, run, closeAll };
-}
+import { DIR, msg, newWorld, pair, PRIMARY, w } from './mp_world.js';
 
 /** Registers an action that answers every request with its param plus one byte naming the secondary. */
 function echo(channel: MpChannel, name: string, tag: number): void {
   channel.register(name, (m, peer) => channel.reply(msg(name, [...m.param, tag]), peer).then(() => undefined));
 }
 
-type World = ReturnType<typeof world>;
-let w: World;
-afterEach(async () => {
-  await w?.closeAll();
-});
-
 describe('MpChannel over MemoryNetwork', () => {
   it('a secondary requests and the primary replies', async () => {
-    w = world();
+    newWorld();
     const primary = await w.open('primary');
     const secondary = await w.open('secondary');
     primary.register('ping', (m, peer) => primary.reply(msg('ping', [m.param[0]! + 1]), peer).then(() => undefined));
@@ -78,7 +24,7 @@ describe('MpChannel over MemoryNetwork', () => {
   });
 
   it('the primary requests every secondary at once and gathers the replies in parallel, in peer-path order', async () => {
-    w = world();
+    newWorld();
     const primary = await w.open('primary');
     const secondaries = [await w.open('secondary'), await w.open('secondary'), await w.open('secondary')];
     secondaries.forEach((s, i) => echo(s, 'sync', i));
@@ -98,7 +44,7 @@ describe('MpChannel over MemoryNetwork', () => {
   });
 
   it('a MSG from the primary is broadcast to every secondary; from a secondary it goes to the primary', async () => {
-    w = world();
+    newWorld();
     const primary = await w.open('primary');
     const got: string[] = [];
     const secondaries = [await w.open('secondary'), await w.open('secondary')];
@@ -112,7 +58,7 @@ describe('MpChannel over MemoryNetwork', () => {
   });
 
   it('a second request to the same (peer, name) while one is pending fails with EEXIST before sending anything', async () => {
-    w = world();
+    newWorld();
     const primary = await w.open('primary');
     const a = await w.open('secondary');
     const b = await w.open('secondary');
@@ -133,7 +79,7 @@ describe('MpChannel over MemoryNetwork', () => {
   });
 
   it('a secondary that has not completed init answers IGN for an unknown action and is not counted', async () => {
-    w = world();
+    newWorld();
     const primary = await w.open('primary');
     const ready = await w.open('secondary');
     const starting = await w.open('secondary');
@@ -146,9 +92,7 @@ describe('MpChannel over MemoryNetwork', () => {
   });
 
   it('after initComplete an unknown action is only logged, and the requester times out on it', async () => {
-    w = world();
-    const primary = await w.open('primary');
-    const s = await w.open('secondary');
+    const { primary, s } = await pair();
     s.initComplete();
     const res = await w.run(primary.request(msg('nobody'), { timeoutMs: 500 }));
     expect(res).toMatchObject({ nbSent: 1, nbReceived: 0, replies: [] });
@@ -157,7 +101,7 @@ describe('MpChannel over MemoryNetwork', () => {
   });
 
   it('a silent secondary leaves nbReceived < nbSent once the timeout passes, without an error', async () => {
-    w = world();
+    newWorld();
     const primary = await w.open('primary');
     const quiet = await w.open('secondary');
     const chatty = await w.open('secondary');
@@ -173,7 +117,7 @@ describe('MpChannel over MemoryNetwork', () => {
   });
 
   it('a dead secondary (ECONNREFUSED) is not counted and its socket file is removed', async () => {
-    w = world();
+    newWorld();
     const primary = await w.open('primary');
     const alive = await w.open('secondary');
     const dead = await w.open('secondary');
@@ -187,25 +131,21 @@ describe('MpChannel over MemoryNetwork', () => {
   });
 
   it('a send error other than ECONNREFUSED rejects the whole request with it', async () => {
-    w = world();
+    newWorld();
     const primary = await w.open('secondary');
     // No primary at all: ENOENT for the secondary's only target.
     await expect(w.run(primary.request(msg('x'), { timeoutMs: 100 }))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('for a secondary, a dead primary is an error (ECONNREFUSED), not a skipped peer', async () => {
-    w = world();
-    const primary = await w.open('primary');
-    const s = await w.open('secondary');
+    const { primary, s } = await pair();
     w.network.kill(primary.path);
     await expect(w.run(s.request(msg('x'), { timeoutMs: 100 }))).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     await expect(w.run(s.send(msg('x')))).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
 
   it('an AbortSignal cancels: the request rejects with the reason and its pending entries are gone', async () => {
-    w = world();
-    const primary = await w.open('primary');
-    const s = await w.open('secondary');
+    const { primary, s } = await pair();
     s.register('wait', () => undefined);
     const ac = new AbortController();
     const p = primary.request(msg('wait'), { timeoutMs: 5000, signal: ac.signal });
@@ -223,7 +163,7 @@ describe('MpChannel over MemoryNetwork', () => {
   });
 
   it('enforces DPDK limits on names, params and fds with EINVAL and E2BIG', async () => {
-    w = world();
+    newWorld();
     const p = await w.open('primary');
     const s = await w.open('secondary', { maxFds: 253 });
     const code = async (x: Promise<unknown>): Promise<string> => x.then(() => 'ok', (e: MpError) => e.code);
@@ -245,9 +185,7 @@ describe('MpChannel over MemoryNetwork', () => {
   });
 
   it('a handler that throws or rejects is logged and the channel keeps working', async () => {
-    w = world();
-    const primary = await w.open('primary');
-    const s = await w.open('secondary');
+    const { primary, s } = await pair();
     primary.register('boom', () => {
       throw new Error('kaput');
     });
@@ -261,7 +199,7 @@ describe('MpChannel over MemoryNetwork', () => {
   });
 
   it('answers each peer in the layout of the last datagram it sent, else the default layout', async () => {
-    w = world();
+    newWorld();
     const primary = await w.open('primary');
     const modern = await w.open('secondary', { layout: '25.11' });
     const old = await w.open('secondary');
@@ -289,145 +227,8 @@ describe('MpChannel over MemoryNetwork', () => {
     expect(sizes.filter((x) => x.includes('F'))).toEqual(['P>F 332', 'F>P 332']);
   });
 
-  it('drops datagrams from an untrusted uid, unless trusted explicitly', async () => {
-    w = world();
-    const got: number[] = [];
-    const primary = await w.open('primary');
-    const stranger = await w.open('secondary', { credentials: { pid: 1, uid: 4242, gid: 4242 } });
-    primary.register('m', (m) => void got.push(m.param[0]!));
-    await w.run(stranger.send(msg('m', [1], [77])));
-    expect(got).toEqual([]);
-    expect(w.lines.some((l) => l.includes(`from ${stranger.path}`) && l.includes('uid 4242') && l.includes('not trusted'))).toBe(true);
-    expect(w.network.releasedFds).toContain(77);
-    const tolerant = await w.open('secondary', { socketPath: `${DIR}/mp_socket_tolerant`, trustedUids: [4242] });
-    tolerant.register('m', (m) => void got.push(m.param[0]!));
-    w.network.inject(tolerant.path, { data: encodeMpMsg({ type: 0, name: 'm', param: Uint8Array.from([2]), numFds: 0 }), credentials: { pid: 1, uid: 4242, gid: 1 } });
-    await w.clock.runAll();
-    expect(got).toEqual([2]);
-  });
-
-  it('drops truncated, wrongly sized and undecodable datagrams with a reason, releasing their fds', async () => {
-    w = world();
-    const primary = await w.open('primary');
-    primary.register('m', () => {
-      throw new Error('must not run');
-    });
-    const good = encodeMpMsg({ type: 0, name: 'm', param: new Uint8Array(), numFds: 1 });
-    w.network.inject(PRIMARY, { data: good, truncated: true, size: 4000, fds: [50], peer: '/x' });
-    w.network.inject(PRIMARY, { data: good, controlTruncated: true, fds: [51] });
-    w.network.inject(PRIMARY, { data: new Uint8Array(100), fds: [52] });
-    const badType = Buffer.from(good);
-    badType.writeInt32LE(9, 0);
-    w.network.inject(PRIMARY, { data: badType, fds: [53] });
-    await w.clock.runAll();
-    expect(w.network.releasedFds).toEqual([50, 51, 52, 53]);
-    expect(w.lines.filter((l) => l.startsWith('EAL: Drop mp datagram'))).toEqual([
-      'EAL: Drop mp datagram from /x: truncated msg (4000 bytes)',
-      'EAL: Drop mp datagram from an unbound socket: truncated msg (332 bytes, control data cut)',
-      'EAL: Drop mp datagram from an unbound socket: mp message size 100 bytes: expected 332 (DPDK up to 25.07) or 340 (25.11+)',
-      'EAL: Drop mp datagram from an unbound socket: mp message type 9 out of range: expected 0..3 (MSG, REQ, REP, IGN)',
-    ]);
-  });
-
-  it('passes fds to the handler, and releases those of unknown actions and unexpected replies', async () => {
-    w = world();
-    const primary = await w.open('primary');
-    const s = await w.open('secondary');
-    primary.initComplete();
-    const received: number[][] = [];
-    primary.register('fd', (m) => void received.push(m.takeFds()));
-    await w.run(s.send(msg('fd', [], [100, 101])));
-    expect(received).toEqual([[100, 101]]);
-    await w.run(s.send(msg('unknown', [], [102])));
-    await w.run(s.reply(msg('stray', [], [103]), PRIMARY));
-    expect(w.network.releasedFds).toEqual([102, 103]);
-    expect(w.lines).toContain(`EAL: Drop mp reply: stray (from ${s.path})`);
-  });
-
-  it('closes a handler\'s fds when it returns, throws or settles, unless it took them (once)', async () => {
-    w = world();
-    const primary = await w.open('primary');
-    const s = await w.open('secondary');
-    const seen: number[][] = [];
-    primary.register('looks', (m) => void seen.push(m.fds));
-    primary.register('throws', () => {
-      throw new Error('boom');
-    });
-    let finish: () => void = () => undefined;
-    primary.register('slow', () => new Promise<void>((resolve) => (finish = resolve)));
-    primary.register('rejects', () => Promise.reject(new Error('no')));
-    let second: number[] = [9];
-    primary.register('takes', (m) => {
-      m.takeFds();
-      second = m.takeFds();
-    });
-    await w.run(s.send(msg('looks', [], [1, 2])));
-    expect(seen).toEqual([[1, 2]]);
-    expect(w.network.releasedFds).toEqual([1, 2]);
-    await w.run(s.send(msg('throws', [], [3])));
-    await w.run(s.send(msg('rejects', [], [4])));
-    expect(w.network.releasedFds).toEqual([1, 2, 3, 4]);
-    await w.run(s.send(msg('slow', [], [5])));
-    expect(w.network.releasedFds).toEqual([1, 2, 3, 4]); // still in use while the handler runs
-    finish();
-    await w.run(Promise.resolve());
-    expect(w.network.releasedFds).toEqual([1, 2, 3, 4, 5]);
-    await w.run(s.send(msg('takes', [], [6])));
-    expect(second).toEqual([]);
-    expect(w.network.releasedFds).toEqual([1, 2, 3, 4, 5]);
-    expect(w.lines).toContain('EAL: Fail to handle message: throws: boom');
-    expect(w.lines).toContain('EAL: Fail to handle message: rejects: no');
-  });
-
-  it('drops a datagram whose num_fds disagrees with the fds received, and closes them', async () => {
-    w = world();
-    const primary = await w.open('primary');
-    primary.register('m', () => {
-      throw new Error('must not run');
-    });
-    w.network.inject(PRIMARY, { data: encodeMpMsg({ type: 0, name: 'm', param: new Uint8Array(), numFds: 1 }), fds: [60, 61] });
-    w.network.inject(PRIMARY, { data: encodeMpMsg({ type: 0, name: 'm', param: new Uint8Array(), numFds: 2 }), fds: [62] });
-    w.network.inject(PRIMARY, { data: encodeMpMsg({ type: 0, name: 'm', param: new Uint8Array(), numFds: 0 }), fds: [63] });
-    await w.clock.runAll();
-    expect(w.network.releasedFds).toEqual([60, 61, 62, 63]);
-    expect(w.lines.filter((l) => l.startsWith('EAL: Drop mp datagram'))).toEqual([
-      'EAL: Drop mp datagram from an unbound socket: num_fds 1 but 2 fds received (SCM_RIGHTS)',
-      'EAL: Drop mp datagram from an unbound socket: num_fds 2 but 1 fd received (SCM_RIGHTS)',
-      'EAL: Drop mp datagram from an unbound socket: num_fds 0 but 1 fd received (SCM_RIGHTS)',
-    ]);
-  });
-
-  it('closes the fds of IGN answers, late replies and, unless keepFds, of the replies themselves', async () => {
-    w = world();
-    const primary = await w.open('primary');
-    const s = await w.open('secondary');
-    primary.register('give', (m, peer) => primary.reply(msg('give', [], [70]), peer).then(() => undefined));
-    const kept = await w.run(s.request(msg('give'), { timeoutMs: 100, keepFds: true }));
-    expect(kept.replies[0]!.fds).toEqual([70]);
-    expect(w.network.releasedFds).toEqual([]);
-    const closed = await w.run(s.request(msg('give'), { timeoutMs: 100 }));
-    expect(closed.replies[0]!.fds).toEqual([]);
-    expect(w.network.releasedFds).toEqual([70]);
-    // A process still starting answers IGN; one that sends fds with it gets them closed.
-    let answer: (() => Promise<boolean>) | undefined;
-    primary.register('late', (m, peer) => void (answer = () => primary.reply(msg('late', [], [71]), peer)));
-    const late = await w.run(s.request(msg('late'), { timeoutMs: 100 }));
-    expect(late).toMatchObject({ nbSent: 1, nbReceived: 0 });
-    await w.run(answer!());
-    expect(w.network.releasedFds).toEqual([70, 71]);
-    expect(w.lines).toContain(`EAL: Drop mp reply: late (from ${PRIMARY})`);
-    primary.register('hang', () => undefined);
-    const ignored = s.request(msg('hang'), { timeoutMs: 100 });
-    await w.clock.advance(1);
-    w.network.inject(s.path, { data: encodeMpMsg({ type: MpMsgType.IGN, name: 'hang', param: new Uint8Array(), numFds: 1 }), fds: [72], peer: PRIMARY });
-    expect(await w.run(ignored)).toMatchObject({ nbSent: 0, nbReceived: 0 });
-    expect(w.network.releasedFds).toEqual([70, 71, 72]);
-  });
-
   it('close() rejects pending requests with ECANCELED, unlinks the socket and is idempotent', async () => {
-    w = world();
-    const primary = await w.open('primary');
-    const s = await w.open('secondary');
+    const { primary, s } = await pair();
     s.register('hang', () => undefined);
     const p = primary.request(msg('hang'), { timeoutMs: 5000 });
     p.catch(() => undefined);
@@ -439,7 +240,7 @@ describe('MpChannel over MemoryNetwork', () => {
   });
 
   it('handlers may themselves broadcast requests (hotplug from a secondary) without deadlock', async () => {
-    w = world();
+    newWorld();
     const primary = await w.open('primary');
     const asker = await w.open('secondary');
     const other = await w.open('secondary');
@@ -454,9 +255,7 @@ describe('MpChannel over MemoryNetwork', () => {
   });
 
   it('a secondary binding during a broadcast waits for the directory lock, and is not asked', async () => {
-    w = world();
-    const primary = await w.open('primary');
-    const s = await w.open('secondary');
+    const { primary, s } = await pair();
     s.register('r', (m, peer) => void w.clock.setTimeout(() => void s.reply(msg('r'), peer), 1000));
     const req = primary.request(msg('r'), { timeoutMs: 5000 });
     await w.clock.advance(1);
@@ -471,7 +270,7 @@ describe('MpChannel over MemoryNetwork', () => {
   });
 
   it('the primary removes stale secondary sockets and unlocked fbarray files at start', async () => {
-    w = world();
+    newWorld();
     const old = await w.open('secondary');
     w.network.kill(old.path);
     const live = await w.open('secondary');
@@ -485,9 +284,7 @@ describe('MpChannel over MemoryNetwork', () => {
   });
 
   it('sendTo and reply to a dead peer from the primary resolve false and remove its file', async () => {
-    w = world();
-    const primary = await w.open('primary');
-    const s = await w.open('secondary');
+    const { primary, s } = await pair();
     w.network.kill(s.path);
     expect(await primary.sendTo(s.path, msg('x'))).toBe(false);
     expect(w.network.paths(DIR)).toEqual([PRIMARY]);
@@ -511,7 +308,7 @@ describe('MpChannel over MemoryNetwork', () => {
 
 describe('observing and answering unregistered actions (for tools such as eal-mp)', () => {
   it('the tap sees every datagram in and out with its type, name, param, fd count, peer and layout', async () => {
-    w = world();
+    newWorld();
     const primary = await w.open('primary');
     const traces: unknown[] = [];
     const secondary = await w.open('secondary', { tap: (t) => traces.push(t) });
@@ -524,7 +321,7 @@ describe('observing and answering unregistered actions (for tools such as eal-mp
   });
 
   it('an unhandled action receives MSG and REQ for unregistered names instead of IGN or a log line', async () => {
-    w = world();
+    newWorld();
     const primary = await w.open('primary');
     const seen: string[] = [];
     const secondary = await w.open('secondary', {
@@ -543,7 +340,7 @@ describe('observing and answering unregistered actions (for tools such as eal-mp
   });
 
   it('a registered action still takes precedence over the unhandled hook', async () => {
-    w = world();
+    newWorld();
     const primary = await w.open('primary');
     const unhandled = vi.fn();
     const secondary = await w.open('secondary', { unhandled });

@@ -1,12 +1,8 @@
 // What the primary's config file says about it: DPDK's rte_mem_config head
 // (magic, version) or the eal-ts header, and the mp layout that follows.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   describePrimaryConfig,
   EAL_TS_MCFG_VERSION,
@@ -20,18 +16,9 @@ import {
   rteVersionNum,
 } from '../src/eal_memcfg.js';
 import { PrimaryLock, primaryLockHolder } from '../src/eal_proc_type.js';
+import { lockHolder, runtimeDir as freshDir } from './primary_lock_holder.js';
 
-const FIXTURE = fileURLToPath(new URL('./fixtures/hold-primary-lock.mjs', import.meta.url));
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function runtimeDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'eal-ts-memcfg-'));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
+const runtimeDir = (): Promise<string> => freshDir('memcfg');
 
 /** A config head as a DPDK primary leaves it: magic (0 until its init completes), version, then the rest of the struct. */
 function dpdkConfig(magic: number, version: number, size = 4096): Buffer {
@@ -122,16 +109,7 @@ describe('readPrimaryConfig and the header an eal-ts primary writes', () => {
 
   it('an eal-ts primary in another process writes its header and keeps the lock while others read it', async () => {
     const dir = await runtimeDir();
-    const child = spawn(process.execPath, [FIXTURE, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const exited = once(child, 'exit');
-    cleanups.push(async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        process.kill(child.pid!, 'SIGKILL');
-        await exited;
-      }
-    });
-    const [line] = (await once(child.stdout.setEncoding('utf8'), 'data')) as [string];
-    expect(line.trim()).toBe('locked');
+    const child = await lockHolder(dir);
     expect(await readPrimaryConfig(dir)).toEqual({ kind: 'eal-ts', format: 1 });
     // Reading opened and closed the file here; the lock is the child's and stays.
     expect(await primaryLockHolder(dir)).toEqual({ pid: child.pid });

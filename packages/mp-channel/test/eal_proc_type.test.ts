@@ -1,44 +1,14 @@
 // Process-type detection through the config lock, with the lock held by a
 // real other process (POSIX record locks never conflict within one process).
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
 import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { LogRegistry } from '@eal-ts/log';
+import { holdsFor } from '@eal-ts/test-kit';
+import { describe, expect, it } from 'vitest';
 import { decideProcessType, detectProcessType, PrimaryLock, primaryLockHolder, READY_FILE } from '../src/eal_proc_type.js';
+import { lockHolder, runtimeDir as freshDir } from './primary_lock_holder.js';
 
-const FIXTURE = fileURLToPath(new URL('./fixtures/hold-primary-lock.mjs', import.meta.url));
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function runtimeDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'eal-ts-proc-type-'));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-/** A child holding the primary lock; killed by pid when the test ends, whatever happens. */
-async function childPrimary(dir: string, mode: 'hold' | 'drop' = 'hold'): Promise<{ pid: number; lines: AsyncIterator<string> }> {
-  const args = mode === 'drop' ? ['--expose-gc', FIXTURE, dir, 'drop'] : [FIXTURE, dir];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = once(child, 'exit');
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      process.kill(child.pid!, 'SIGKILL');
-      await exited;
-    }
-  });
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  expect((await lines.next()).value).toBe('locked');
-  return { pid: child.pid!, lines };
-}
+const runtimeDir = (): Promise<string> => freshDir('proc-type');
 
 describe('process type from the config lock (--proc-type=auto)', () => {
   it('the first process of a runtime directory becomes the primary and holds the lock', async () => {
@@ -50,7 +20,7 @@ describe('process type from the config lock (--proc-type=auto)', () => {
 
   it('a process started while a primary holds the lock is a secondary, and sees the holder pid', async () => {
     const dir = await runtimeDir();
-    const { pid } = await childPrimary(dir);
+    const { pid } = await lockHolder(dir);
     expect(await detectProcessType(dir)).toEqual({ type: 'secondary' });
     expect(await PrimaryLock.acquire(dir)).toBeNull();
     expect(await primaryLockHolder(dir)).toEqual({ pid });
@@ -58,8 +28,9 @@ describe('process type from the config lock (--proc-type=auto)', () => {
 
   it('when the primary dies its lock goes with it and the next process becomes the primary', async () => {
     const dir = await runtimeDir();
-    const { pid } = await childPrimary(dir);
-    await cleanups.pop()!(); // kill the child now
+    const holder = await lockHolder(dir);
+    const pid = holder.pid;
+    await holder.stop(); // kill the child now
     expect(await primaryLockHolder(dir)).toBeNull();
     const detected = await detectProcessType(dir);
     expect(detected.type).toBe('primary');
@@ -69,14 +40,10 @@ describe('process type from the config lock (--proc-type=auto)', () => {
 
   it('the lock outlives the PrimaryLock object: a garbage-collected handle would close the fd and drop it', async () => {
     const dir = await runtimeDir();
-    const { pid, lines } = await childPrimary(dir, 'drop');
-    expect((await lines.next()).value).toBe('collected');
+    const holder = await lockHolder(dir, 'drop');
+    await holder.waitFor(/^collected$/m, { stream: 'stdout' });
     // A closed fd drops the lock at once; watch it for a while after the collections.
-    const until = Date.now() + 300;
-    while (Date.now() < until) {
-      expect(await primaryLockHolder(dir)).toEqual({ pid });
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await holdsFor(async () => (await primaryLockHolder(dir))?.pid === holder.pid, 300, `the lock of pid ${holder.pid}`, 20);
   });
 
   it('no config file means no primary', async () => {
@@ -98,7 +65,7 @@ describe('rte_config_init: decideProcessType', () => {
       code: 'ENOENT',
       message: expect.stringMatching(/^no primary process is running in /) as string,
     });
-    const { pid } = await childPrimary(dir);
+    const { pid } = await lockHolder(dir);
     await expect(decideProcessType(dir, { requested: 'primary', timeoutMs: 1000, logger })).rejects.toMatchObject({
       code: 'EBUSY',
       message: expect.stringContaining(`(pid ${pid} holds it)`) as string,
@@ -108,7 +75,7 @@ describe('rte_config_init: decideProcessType', () => {
   it('a secondary of an eal-ts primary waits for its ready file: ETIMEDOUT without it, joined once it names the primary', async () => {
     const dir = await runtimeDir();
     const { logger, lines } = quiet();
-    const { pid } = await childPrimary(dir);
+    const { pid } = await lockHolder(dir);
     await expect(decideProcessType(dir, { requested: 'auto', timeoutMs: 50, logger })).rejects.toMatchObject({
       code: 'ETIMEDOUT',
       message: expect.stringMatching(new RegExp(`primary process \\(pid ${pid}\\) .* did not complete its initialisation within 50 ms`)) as string,

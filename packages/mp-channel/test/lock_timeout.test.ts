@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eventually } from '@eal-ts/test-kit';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { MpChannel } from '../src/eal_common_proc.js';
 import { createRuntimeDir } from '../src/eal_filesystem.js';
@@ -35,11 +36,9 @@ afterEach(async () => {
 async function holdDirectory(): Promise<number> {
   holder = spawn('flock', ['--no-fork', '--exclusive', dir, 'sleep', '60'], { stdio: 'ignore' });
   const pid = holder.pid!;
-  const deadline = Date.now() + 10_000;
-  while (!(await readFile('/proc/locks', 'utf8')).split('\n').some((l) => / FLOCK +ADVISORY +WRITE /.test(l) && l.trim().split(/\s+/)[4] === String(pid))) {
-    if (Date.now() > deadline) throw new Error(`flock(1) pid ${pid} never took ${dir}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  const held = async (): Promise<boolean> =>
+    (await readFile('/proc/locks', 'utf8')).split('\n').some((l) => / FLOCK +ADVISORY +WRITE /.test(l) && l.trim().split(/\s+/)[4] === String(pid));
+  await eventually(held, { what: `flock(1) pid ${pid} to take ${dir}` });
   return pid;
 }
 

@@ -1,15 +1,12 @@
 // The channel over real AF_UNIX sockets between real processes. Needs the
 // package built (`pnpm run build`): the child fixture imports ../../dist.
 import { LogLevel, LogRegistry } from '@eal-ts/log';
-import { DEADLINE_MS, JsonPeer } from '@eal-ts/test-peer';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { closeSync, readSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { DEADLINE_MS, JsonPeer, useTempBase } from '@eal-ts/test-kit';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { closeSync, existsSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { MpChannel } from '../src/eal_common_proc.js';
 import type { MpMessage } from '../src/mp_types.js';
 import { createRuntimeDir, mpSocketPath } from '../src/eal_filesystem.js';
@@ -19,16 +16,13 @@ const FIXTURE = fileURLToPath(new URL('./fixtures/mp-peer.mjs', import.meta.url)
 const DIST = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 type Peer = JsonPeer;
 
-let base: string;
-let dir: string;
-const peers: Peer[] = [];
 const channels: MpChannel[] = [];
+const base = useTempBase('mpp', { built: DIST, cleanup: () => Promise.all(channels.splice(0).map((c) => c.close())) });
+let dir: string;
 const lines: string[] = [];
 
 async function startPeer(role: 'primary' | 'secondary', ...flags: string[]): Promise<{ peer: Peer; path: string }> {
-  const child = spawn(process.execPath, [FIXTURE, role, dir, ...flags], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const peer = new JsonPeer(child);
-  peers.push(peer);
+  const peer = JsonPeer.spawn(FIXTURE, [role, dir, ...flags]);
   const ready = await peer.waitFor((e) => e.event === 'ready');
   return { peer, path: ready.path as string };
 }
@@ -42,20 +36,9 @@ async function openHere(role: 'primary' | 'secondary'): Promise<MpChannel> {
 
 const msg = (name: string, param: number[] = []): MpMessage => ({ name, param: Uint8Array.from(param), fds: [] });
 
-beforeAll(() => {
-  if (!existsSync(DIST)) throw new Error(`${DIST} is missing: run \`pnpm run build\` in packages/mp-channel before these tests`);
-});
-
 beforeEach(async () => {
-  base = await mkdtemp(join(tmpdir(), 'mpp-'));
-  dir = await createRuntimeDir('mp', { env: { RUNTIME_DIRECTORY: base } });
+  dir = await createRuntimeDir('mp', { env: { RUNTIME_DIRECTORY: base.path } });
   lines.length = 0;
-});
-
-afterEach(async () => {
-  await Promise.all(channels.splice(0).map((c) => c.close()));
-  for (const peer of peers.splice(0)) await peer.stop();
-  await rm(base, { recursive: true, force: true });
 });
 
 describe('MpChannel over UnixTransport between processes', () => {
@@ -130,7 +113,7 @@ describe('MpChannel over UnixTransport between processes', () => {
 
   it('a secondary passes an fd with a MSG and the primary reads through it', async () => {
     const primary = await openHere('primary');
-    const file = join(base, 'payload.txt');
+    const file = join(base.path, 'payload.txt');
     await writeFile(file, 'hello through SCM_RIGHTS');
     const received = new Promise<string>((resolve) => {
       primary.register('fd', (m) => {
@@ -150,7 +133,7 @@ describe('MpChannel over UnixTransport between processes', () => {
 
   it('the primary passes an fd to a secondary process in a broadcast', async () => {
     const primary = await openHere('primary');
-    const file = join(base, 'down.txt');
+    const file = join(base.path, 'down.txt');
     await writeFile(file, 'from the primary');
     const s = await startPeer('secondary', '--record', 'fd');
     const { open } = await import('node:fs/promises');

@@ -1,10 +1,9 @@
 // The mp-channel suites over real sockets each want a fresh runtime
 // directory per test (`<tmp>/<prefix>XXXXXX/dpdk/t`), with what the test
-// opened closed before it is removed.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach } from 'vitest';
+// opened closed before it is removed: the kit's temporary base, plus the
+// runtime directory DPDK's naming puts in it.
+import { useTempBase } from '@eal-ts/test-kit';
+import { beforeEach } from 'vitest';
 import { createRuntimeDir } from '../src/eal_filesystem.js';
 
 export interface TempRuntime {
@@ -16,17 +15,17 @@ export interface TempRuntime {
 
 /** Registers the hooks; `release` runs after each test, before the directory goes. */
 export function tempRuntimeDirs(prefix: string, release: () => Promise<void>): TempRuntime {
-  const current = { base: '', dir: '' };
+  const base = useTempBase(prefix.replace(/-$/, ''), { cleanup: release });
+  let dir = '';
   beforeEach(async () => {
-    current.base = await mkdtemp(join(tmpdir(), prefix));
-    current.dir = await createRuntimeDir('t', { env: { RUNTIME_DIRECTORY: current.base } });
+    dir = await createRuntimeDir('t', { env: { RUNTIME_DIRECTORY: base.path } });
   });
-  afterEach(async () => {
-    try {
-      await release();
-    } finally {
-      await rm(current.base, { recursive: true, force: true });
-    }
-  });
-  return current;
+  return {
+    get base() {
+      return base.path;
+    },
+    get dir() {
+      return dir;
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import { flock, UnixDgramSocket } from '@eal-ts/sys';
-import { eventually, holdsFor } from '@eal-ts/test-peer';
+import { eventually, holdsFor } from '@eal-ts/test-kit';
 import { open, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

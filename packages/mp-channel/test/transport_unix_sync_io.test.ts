@@ -8,7 +8,7 @@ import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { flock, UnixDgramSocket } from '@eal-ts/sys';
-import { eventually, holdsFor } from '@eal-ts/test-peer';
+import { eventually, holdsFor } from '@eal-ts/test-kit';
 import { describe, expect, it } from 'vitest';
 
 import { UnixTransport } from '../src/transport_unix.js';

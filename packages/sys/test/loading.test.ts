@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { addonPath } from '../src/addon.js';
 import { UnixDgramSocket } from '../src/index.js';
-import { pollUntil } from '@eal-ts/test-peer';
+import { pollUntil } from '@eal-ts/test-kit';
 import { assertBuilt, makeTempDir, removeTempDirs } from './helpers.js';
 
 afterEach(removeTempDirs);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { type Datagram, SysError, UnixDgramSocket } from '../src/index.js';
-import { holdsFor } from '@eal-ts/test-peer';
+import { holdsFor } from '@eal-ts/test-kit';
 import { Child, Inbox, killChildren, makeTempDir, removeTempDirs } from './helpers.js';
 
 const sockets: UnixDgramSocket[] = [];

@@ -1,32 +1,28 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { eventually as poll, type TempDir, tempDir, uniquePrefix } from '@eal-ts/test-kit';
 
-const dirs = new Set<string>();
+const dirs = new Set<TempDir>();
 
 /** A fresh RUNTIME_DIRECTORY base with `dpdk/<prefix>` created; removed by removeTempDirs(). */
-export async function runtimeFixture(prefix = `tel${process.pid}x${Date.now().toString(16)}`): Promise<{
+export async function runtimeFixture(prefix = uniquePrefix('tel')): Promise<{
   base: string;
   prefix: string;
   dir: string;
   env: Record<string, string | undefined>;
 }> {
-  const base = await mkdtemp(join(tmpdir(), 'eal-tel-'));
-  dirs.add(base);
-  const dir = join(base, 'dpdk', prefix);
+  const temp = await tempDir('tel');
+  dirs.add(temp);
+  const dir = join(temp.path, 'dpdk', prefix);
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  return { base, prefix, dir, env: { ...process.env, RUNTIME_DIRECTORY: base } };
+  return { base: temp.path, prefix, dir, env: { ...process.env, RUNTIME_DIRECTORY: temp.path } };
 }
 
 export async function removeTempDirs(): Promise<void> {
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  for (const dir of dirs) await dir.remove();
   dirs.clear();
 }
 
-export async function eventually(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+export function eventually(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  return poll(condition, { what, timeoutMs, intervalMs: 5 });
 }

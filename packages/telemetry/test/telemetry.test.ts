@@ -1,9 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import { UnixSeqpacketServer } from '@eal-ts/sys';
+import { BAD_TELEMETRY_CLIENT, Child, type RunResult, runToExit, stopAll } from '@eal-ts/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import type {
@@ -17,13 +16,12 @@ import {
 } from '../src/index.js';
 import { eventually, removeTempDirs, runtimeFixture } from './helpers.js';
 
-const BAD_CLIENT = fileURLToPath(new URL('./fixtures/bad_client.py', import.meta.url));
+const BAD_CLIENT = BAD_TELEMETRY_CLIENT;
 const servers: TelemetryServer[] = [];
 const clients: TelemetryClient[] = [];
-const children: ChildProcess[] = [];
 
 afterEach(async () => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
+  await stopAll();
   for (const client of clients.splice(0)) client.close();
   for (const server of servers.splice(0)) await server.close();
   await removeTempDirs();
@@ -52,15 +50,8 @@ async function connect(path: string, timeoutMs?: number): Promise<TelemetryClien
   return client;
 }
 
-function run(command: string, args: string[], input: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-  child.stdin.end(input);
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+function run(command: string, args: string[], input: string, env: NodeJS.ProcessEnv): Promise<RunResult> {
+  return runToExit(command, args, { input, env });
 }
 
 describe('TelemetryServer', () => {
@@ -111,11 +102,8 @@ describe('TelemetryServer', () => {
     expect(Object.keys(JSON.parse(lines[1]!) as object)[0]).toBe('/' + 'z'.repeat(55));
     expect(lines[3]).toBe('{"none":null}');
 
-    const flood = spawn('python3', [BAD_CLIENT, server.path, 'flood'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    children.push(flood);
-    let out = '';
-    flood.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-    await eventually(() => out.includes('flooded'), 'the flooding client');
+    const flood = Child.spawn('python3', [BAD_CLIENT, server.path, 'flood']);
+    await flood.waitFor('flooded', { stream: 'stdout', timeoutMs: 10_000 });
     const mid = await run('python3', [BAD_CLIENT, server.path, 'midreply'], '', env);
     expect(mid.stdout).toContain('closed');
     // The flooder is dropped once a reply waited sendTimeoutMs; others are served meanwhile.

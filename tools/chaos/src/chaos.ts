@@ -16,7 +16,7 @@
  */
 import type { HotplugProcess, ProcessStats } from './app_process.js';
 import { Cluster } from './cluster.js';
-import { Random } from './random.js';
+import { Prng } from '@eal-ts/test-kit';
 
 export type StepKind = 'plain' | 'concurrent' | 'sigstop' | 'sigkill';
 
@@ -80,7 +80,7 @@ const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const t0 = Date.now();
-  const rng = new Random(options.seed);
+  const rng = new Prng(options.seed);
   const T = options.timeoutMs ?? 600;
   const devices = Array.from({ length: options.devices ?? 3 }, (_, i) => `net_null${i}`);
   const weights = { ...DEFAULT_WEIGHTS, ...options.weights };
@@ -163,7 +163,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const who = rng.pick(others(target));
     const { verb, device } = rng.chance(0.7) ? { verb: 'attach' as const, device: rng.pick(devices) } : choose();
     const late = rng.chance(0.5);
-    const resumeAfterMs = rng.between(0, Math.round(1.5 * T));
+    const resumeAfterMs = rng.range(0, Math.round(1.5 * T));
     const mark = cluster.primary.stderr.length;
     target.signal('SIGSTOP');
     trace(`SIGSTOP ${target.label} (pid ${target.pid}); resume ${late ? 'after the operation' : `after ${resumeAfterMs} ms`}`);
@@ -194,7 +194,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const who = rng.chance(0.3) ? target : rng.pick(others(target));
     const { verb, device } = choose();
     // An uncontended operation takes a few ms: kill within that window, sometimes at once.
-    const killAfterMs = rng.chance(0.25) ? 0 : rng.between(1, 12);
+    const killAfterMs = rng.chance(0.25) ? 0 : rng.range(1, 12);
     const op = start(who, verb, device);
     await delay(killAfterMs);
     await target.kill();

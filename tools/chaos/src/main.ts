@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // pnpm chaos [--steps N] [--seed S] [--runs K] … | pnpm chaos --ops N …: see README.md.
 import { parseArgs } from 'node:util';
-import { running } from './app_process.js';
+import { stopAll } from './app_process.js';
 import { activeClusters } from './cluster.js';
 import { DEFAULT_WEIGHTS, runChaos, summaryLine, type ChaosResult, type StepKind } from './chaos.js';
 import { runSoak, soakLines } from './soak.js';
@@ -137,7 +137,7 @@ async function main(): Promise<number> {
 // Ctrl-C or a kill of the tool: stop the processes it started, by pid, and remove their runtime directories.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    void Promise.all([...[...activeClusters].map((c) => c.stop()), ...[...running].map((p) => p.kill())])
+    void Promise.all([...[...activeClusters].map((c) => c.stop()), stopAll()])
       .catch(() => undefined)
       .then(() => process.exit(130));
   });

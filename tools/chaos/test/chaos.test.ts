@@ -3,11 +3,11 @@
 // secondary joins) and two operations at the same moment. Every live process
 // must list the same ports after every step. `pnpm chaos` is the long soak.
 import { afterEach, describe, expect, it } from 'vitest';
-import { runChaos, running, summaryLine, type ChaosResult } from '../src/index.js';
+import { runChaos, stopAll, summaryLine, type ChaosResult } from '../src/index.js';
 
 afterEach(async () => {
   // runChaos stops its processes itself; this catches whatever a failure left.
-  await Promise.all([...running].map((p) => p.kill()));
+  await stopAll();
 });
 
 function explain(r: ChaosResult): string {

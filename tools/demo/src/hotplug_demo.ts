@@ -47,21 +47,18 @@ try {
   const first = await start('secondary-1');
   const second = await start('secondary-2', '-b', 'net_null3');
 
-  say('Attach net_null0 from secondary-1: it asks the primary, which probes, then has every secondary probe.');
-  await run(first, 'attach net_null0');
-  await listAll();
-
-  say('Detach it from the primary: secondaries first, then the primary itself.');
-  await run(primary, 'detach net_null0');
-  await listAll();
-
-  say('Attach it again from the primary: port 0 is the lowest free id again, in every process.');
-  await run(primary, 'attach net_null0');
-  await listAll();
-
-  say('Forced rollback: secondary-2 refuses net_null3 (it blocks it), so the attach is undone everywhere.');
-  await run(primary, 'attach net_null3');
-  await listAll();
+  // Each step: what it shows, who types what; then every process lists its ports.
+  const steps: [string, DemoProcess, string][] = [
+    ['Attach net_null0 from secondary-1: it asks the primary, which probes, then has every secondary probe.', first, 'attach net_null0'],
+    ['Detach it from the primary: secondaries first, then the primary itself.', primary, 'detach net_null0'],
+    ['Attach it again from the primary: port 0 is the lowest free id again, in every process.', primary, 'attach net_null0'],
+    ['Forced rollback: secondary-2 refuses net_null3 (it blocks it), so the attach is undone everywhere.', primary, 'attach net_null3'],
+  ];
+  for (const [text, who, command] of steps) {
+    say(text);
+    await run(who, command);
+    await listAll();
+  }
 
   say('Quit every process; the runtime directory keeps no socket of ours.');
   for (const p of [second, first, primary]) {

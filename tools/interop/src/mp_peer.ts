@@ -1,9 +1,8 @@
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Child, tempDir } from '@eal-ts/test-kit';
+import { DpdkPrimary } from './dpdk_primary.js';
 
 /** The synthetic DPDK 25.11 primary (python3, standard library only). */
 export const MP_PEER_2511 = fileURLToPath(new URL('../test/fixtures/mp_peer_2511.py', import.meta.url));
@@ -29,89 +28,45 @@ export interface MpPeerOptions {
  * REFUSED <size> bytes from <peer> (<why>), SENT <type> <action> <peer>,
  * DONE <op> <devargs> <result> <answered>/<asked>).
  */
-export class MpPeer2511 {
-  private output = '';
-  private readonly exit: Promise<unknown>;
-
-  private constructor(
-    private readonly child: ChildProcessWithoutNullStreams,
-    /** The base to give eal-ts processes as RUNTIME_DIRECTORY. */
-    readonly runtimeBase: string,
-    readonly filePrefix: string,
-  ) {
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (this.output += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (this.output += s));
-    this.exit = once(child, 'exit');
-  }
+export class MpPeer2511 extends DpdkPrimary {
 
   /** Starts the peer as the primary of `<fresh base>/dpdk/<prefix>`, with `vdevs` as its devices. */
   static async start(vdevs: readonly string[] = ['net_null0'], options: MpPeerOptions = {}): Promise<MpPeer2511> {
-    const runtimeBase = await mkdtemp(join(tmpdir(), 'eal-ts-mp2511-'));
+    const base = await tempDir('mp2511');
     const filePrefix = `mp2511x${process.pid}`;
     const flags = ['--layout', options.layout ?? '25.11', ...(options.version ? ['--version', options.version] : [])];
-    const child = spawn('python3', [MP_PEER_2511, ...flags, join(runtimeBase, 'dpdk', filePrefix), ...vdevs], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const peer = new MpPeer2511(child, runtimeBase, filePrefix);
-    try {
-      await peer.waitFor(/^READY /m);
-    } catch (error) {
-      await peer.stop();
-      throw error;
-    }
-    return peer;
-  }
-
-  get pid(): number {
-    return this.child.pid!;
-  }
-
-  get runtimeDir(): string {
-    return join(this.runtimeBase, 'dpdk', this.filePrefix);
+    const proc = Child.spawn('python3', [MP_PEER_2511, ...flags, join(base.path, 'dpdk', filePrefix), ...vdevs], { label: 'mp_peer_2511.py' });
+    const peer = new MpPeer2511(proc, base, filePrefix);
+    return DpdkPrimary.ready(peer, () => peer.waitFor(/^READY /m));
   }
 
   /** How much it has printed: a mark for waitFor's `from`. */
   get mark(): number {
-    return this.output.length;
+    return this.proc.output.length;
   }
 
   /** Every line it printed so far. */
   get lines(): string[] {
-    return this.output.split('\n').filter((l) => l !== '');
+    return this.proc.output.split('\n').filter((l) => l !== '');
   }
 
   /** Starts an ATTACH / DETACH of its own: REQ eal_dev_mp_request to every secondary, then a DONE line. */
   hotplug(op: 'attach' | 'detach', devargs: string): void {
-    this.child.stdin.write(`${op} ${devargs}\n`);
+    this.proc.write(`${op} ${devargs}\n`);
   }
 
-  /** Waits until its output from character `from` on matches. */
   /** What a quitting testpmd does first: REQ mp_testpmd EXIT to every secondary; a STOPPED line follows. */
   stopRequest(): void {
-    this.child.stdin.write('stop\n');
+    this.proc.write('stop\n');
   }
 
-  async waitFor(pattern: RegExp, timeoutMs = 10_000, from = 0): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const match = this.output.slice(from).match(pattern);
-      if (match) return match;
-      if (this.child.exitCode !== null) throw new Error(`mp_peer_2511.py exited (${this.child.exitCode}):\n${this.output}`);
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(pattern)} from mp_peer_2511.py:\n${this.output}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+  override waitFor(pattern: RegExp, timeoutMs = 10_000, from = 0): Promise<RegExpMatchArray> {
+    return super.waitFor(pattern, timeoutMs, from);
   }
 
   /** Kills it by pid and removes its runtime base. */
   async stop(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      try {
-        process.kill(this.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-      await this.exit;
-    }
-    await rm(this.runtimeBase, { recursive: true, force: true });
+    await this.proc.stop();
+    await this.removeBase();
   }
 }

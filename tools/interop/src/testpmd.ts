@@ -1,8 +1,8 @@
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { access, mkdtemp, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { access } from 'node:fs/promises';
 import { constants } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { Child, tempDir, uniquePrefix } from '@eal-ts/test-kit';
+import { DpdkPrimary } from './dpdk_primary.js';
 
 /**
  * The dpdk-testpmd the suites run: `TESTPMD=path` (or `DPDK_TESTPMD`), else
@@ -56,66 +56,30 @@ export interface TestpmdOptions {
  * directory passed as RUNTIME_DIRECTORY (DPDK honours it), so tests never
  * touch /var/run and clean up by removing one directory.
  */
-export class Testpmd {
-  private output = '';
-  private exited = false;
-  private readonly exit: Promise<void>;
-
-  private constructor(
-    private readonly child: ChildProcessWithoutNullStreams,
-    /** The base to give eal-ts processes as RUNTIME_DIRECTORY. */
-    readonly runtimeBase: string,
-    readonly filePrefix: string,
-  ) {
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (this.output += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (this.output += chunk));
-    this.exit = new Promise((resolve) =>
-      child.once('exit', () => {
-        this.exited = true;
-        resolve();
-      }),
-    );
-  }
+export class Testpmd extends DpdkPrimary {
 
   static async start(options: TestpmdOptions = {}): Promise<Testpmd> {
-    const runtimeBase = await mkdtemp(join(tmpdir(), 'eal-ts-testpmd-'));
-    const filePrefix = options.filePrefix ?? `interop${process.pid}x${Date.now().toString(16)}`;
+    const base = await tempDir('testpmd');
+    const filePrefix = options.filePrefix ?? uniquePrefix('interop');
     const eal = ['--no-huge', '-m', '256', '--no-pci', '-l', '0-1', `--file-prefix=${filePrefix}`];
     for (const vdev of options.vdevs ?? []) eal.push(`--vdev=${vdev}`);
     eal.push(...(options.eal ?? []));
     const app = ['-i', '--no-mlockall', '--total-num-mbufs=4096'];
     // stdbuf: testpmd's stdout is a pipe here and would otherwise stay buffered.
-    const child = spawn('stdbuf', ['-o0', '-e0', TESTPMD_PATH, ...eal, '--', ...app], {
-      env: { ...process.env, RUNTIME_DIRECTORY: runtimeBase },
-      stdio: ['pipe', 'pipe', 'pipe'],
+    const proc = Child.spawn('stdbuf', ['-o0', '-e0', TESTPMD_PATH, ...eal, '--', ...app], {
+      env: { ...process.env, RUNTIME_DIRECTORY: base.path },
+      label: 'dpdk-testpmd',
     });
-    const testpmd = new Testpmd(child, runtimeBase, filePrefix);
-    try {
+    const testpmd = new Testpmd(proc, base, filePrefix);
+    return DpdkPrimary.ready(testpmd, async () => {
       await testpmd.waitFor(/testpmd> /, options.startTimeoutMs ?? 30_000);
       await access(testpmd.mpSocketPath, constants.F_OK);
-    } catch (error) {
-      await testpmd.stop();
-      throw error;
-    }
-    return testpmd;
-  }
-
-  get pid(): number {
-    if (this.child.pid === undefined) throw new Error('dpdk-testpmd did not start');
-    return this.child.pid;
-  }
-
-  get runtimeDir(): string {
-    return join(this.runtimeBase, 'dpdk', this.filePrefix);
-  }
-
-  get mpSocketPath(): string {
-    return join(this.runtimeDir, 'mp_socket');
+    });
   }
 
   /** Everything testpmd printed so far. */
   get log(): string {
-    return this.output;
+    return this.proc.output;
   }
 
   /**
@@ -123,10 +87,13 @@ export class Testpmd {
    * next prompt (or up to `until`, for output that arrives later).
    */
   async command(line: string, options: { until?: RegExp; timeoutMs?: number } = {}): Promise<string> {
-    const start = this.output.length;
-    this.child.stdin.write(line + '\n');
-    await this.waitFor(options.until ?? /testpmd> /, options.timeoutMs ?? 15_000, start + 1);
-    return this.output.slice(start);
+    const start = this.proc.output.length;
+    const timeoutMs = options.timeoutMs ?? 15_000;
+    this.proc.write(line + '\n');
+    const shown = await this.waitFor(options.until ?? /testpmd> /, timeoutMs, start + 1);
+    // The prompt that closes this command's output (when `until` matched before it), so the next command's output starts after it.
+    await this.waitFor(/testpmd> /, timeoutMs, start + 1 + shown.index!);
+    return this.proc.output.slice(start);
   }
 
   /** Port names from `show port summary all`, by port id. */
@@ -137,18 +104,6 @@ export class Testpmd {
     return ports;
   }
 
-  /** Waits until the output from `from` on matches, or fails with the output so far. */
-  async waitFor(pattern: RegExp, timeoutMs: number, from = 0): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const match = this.output.slice(from).match(pattern);
-      if (match) return match;
-      if (this.exited) throw new Error(`dpdk-testpmd exited while waiting for ${String(pattern)}:\n${this.output}`);
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(pattern)} from dpdk-testpmd:\n${this.output}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-
   /**
    * Quits testpmd (SIGKILL by pid if it lingers past 10 s) and removes its
    * runtime files. Resolves with how long the quit took, in ms (0 if it had
@@ -157,23 +112,15 @@ export class Testpmd {
    */
   async stop(): Promise<number> {
     let quitMs = 0;
-    if (!this.exited) {
+    if (this.proc.alive) {
       const start = Date.now();
-      this.child.stdin.end('quit\n');
-      const timer = setTimeout(() => this.kill(), 10_000);
-      await this.exit;
+      this.proc.end('quit\n');
+      const timer = setTimeout(() => void this.proc.stop(), 10_000);
+      await this.proc.exited;
       clearTimeout(timer);
       quitMs = Date.now() - start;
     }
-    await rm(this.runtimeBase, { recursive: true, force: true });
+    await this.removeBase();
     return quitMs;
-  }
-
-  private kill(): void {
-    try {
-      process.kill(this.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
   }
 }

@@ -2,13 +2,10 @@
 // 22.11 testpmd, or any other with TESTPMD=path):
 // apps/hotplug-mp as a secondary of dpdk-testpmd, each side attaching and
 // detaching devices, driven through their prompts as a script would.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MpChannel, UnixTransport } from '@eal-ts/mp-channel';
-import { eventually } from '@eal-ts/test-peer';
-import { AppProcess, started, Testpmd, testpmdAvailable, testpmdLabel } from '../src/index.js';
+import { eventually, tempDir } from '@eal-ts/test-kit';
+import { AppProcess, tearDown, Testpmd, testpmdAvailable, testpmdLabel } from '../src/index.js';
 
 describe.skipIf(!testpmdAvailable())(`hotplug-mp as a secondary of a real ${testpmdLabel()} primary`, () => {
   let testpmd: Testpmd | undefined;
@@ -16,17 +13,12 @@ describe.skipIf(!testpmdAvailable())(`hotplug-mp as a secondary of a real ${test
 
   beforeEach(async () => {
     testpmd = await Testpmd.start({ vdevs: ['net_null0'] });
-    app = await AppProcess.start(
-      'hotplug-mp',
-      ['--proc-type=auto', `--file-prefix=${testpmd.filePrefix}`, '-l', '0', '-m', '128', '--no-pci', '--hotplug-timeout-ms=3000'],
-      { ...process.env, RUNTIME_DIRECTORY: testpmd.runtimeBase },
-    );
+    app = await AppProcess.join('hotplug-mp', testpmd, ['-l', '0', '-m', '128', '--no-pci', '--hotplug-timeout-ms=3000']);
   });
 
   afterEach(async () => {
     // Every process stopped by pid, whatever the test did.
-    await Promise.all([...started].map((p) => p.stop()));
-    await testpmd?.stop();
+    await tearDown(testpmd);
     testpmd = undefined;
   });
 
@@ -97,13 +89,9 @@ describe.skipIf(!testpmdAvailable())(`hotplug-mp as a secondary of a real ${test
 
   it('testpmd detaching a net_ring0 it had before we joined: we answer -ENOENT (not ours), the detach goes through', async () => {
     // A testpmd that already has a device eal-ts cannot drive.
-    for (const p of [...started]) await p.stop();
-    await testpmd!.stop();
+    await tearDown(testpmd);
     testpmd = await Testpmd.start({ vdevs: ['net_null0', 'net_ring0'] });
-    app = await AppProcess.start('hotplug-mp', ['--proc-type=auto', `--file-prefix=${testpmd.filePrefix}`, '--no-pci', '--hotplug-timeout-ms=3000'], {
-      ...process.env,
-      RUNTIME_DIRECTORY: testpmd.runtimeBase,
-    });
+    app = await AppProcess.join('hotplug-mp', testpmd);
     expect(await app.list()).toEqual(['0\tnet_null0']);
     expect(await testpmdNames()).toEqual(['net_null0', 'net_ring0']);
     await testpmd.command('port stop 1');
@@ -120,8 +108,7 @@ describe.skipIf(!testpmdAvailable())(`hotplug-mp --hotplug-observer next to ${te
   let testpmd: Testpmd | undefined;
 
   afterEach(async () => {
-    await Promise.all([...started].map((p) => p.stop()));
-    await testpmd?.stop();
+    await tearDown(testpmd);
     testpmd = undefined;
   });
 
@@ -132,11 +119,7 @@ describe.skipIf(!testpmdAvailable())(`hotplug-mp --hotplug-observer next to ${te
 
   it('testpmd attaching and detaching net_ring0 (no eal-ts driver): answered 0, so DPDK keeps it; the mirror follows', async () => {
     testpmd = await Testpmd.start({ vdevs: ['net_null0'] });
-    const app = await AppProcess.start(
-      'observer',
-      ['--proc-type=auto', `--file-prefix=${testpmd.filePrefix}`, '--no-pci', '--hotplug-observer', '--', '--json'],
-      { ...process.env, RUNTIME_DIRECTORY: testpmd.runtimeBase },
-    );
+    const app = await AppProcess.join('observer', testpmd, ['--no-pci', '--hotplug-observer', '--', '--json']);
     expect(events(app)).toEqual([{ event: 'devices', devices: ['net_null0'] }]);
     // No driver ran: no ports here.
     expect(await app.list()).toEqual([]);
@@ -149,6 +132,7 @@ describe.skipIf(!testpmdAvailable())(`hotplug-mp --hotplug-observer next to ${te
     expect(detached).toMatch(/Device net_ring0 is detached/);
     expect(await testpmd.ports()).toEqual(new Map([[0, 'net_null0']]));
 
+    await eventually(() => events(app).length === 3, { what: 'the observer to print both events' });
     expect(events(app).slice(1)).toEqual([
       { event: 'observed', type: 'ATTACH', op: 'attach', rollback: false, devargs: 'net_ring0', name: 'net_ring0', devices: ['net_null0', 'net_ring0'] },
       { event: 'observed', type: 'DETACH', op: 'detach', rollback: false, devargs: 'vdev:net_ring0,', name: 'net_ring0', devices: ['net_null0'] },
@@ -157,16 +141,16 @@ describe.skipIf(!testpmdAvailable())(`hotplug-mp --hotplug-observer next to ${te
   });
 
   it('--hotplug-observer in a primary is refused', async () => {
-    const base = await mkdtemp(join(tmpdir(), 'eal-ts-observer-'));
+    const base = await tempDir('observer');
     try {
       const app = AppProcess.spawn('observer primary', ['--file-prefix=observerprimary', '--no-pci', '--hotplug-observer'], {
         ...process.env,
-        RUNTIME_DIRECTORY: base,
+        RUNTIME_DIRECTORY: base.path,
       });
       expect(await app.exit).toBe(1);
       expect(app.stderrText).toMatch(/--hotplug-observer needs a secondary process/);
     } finally {
-      await rm(base, { recursive: true, force: true });
+      await base.remove();
     }
   });
 });
@@ -178,18 +162,12 @@ describe.skipIf(!testpmdAvailable())(`an eal-ts secondary joining and leaving ${
   let slow: MpChannel | undefined;
 
   afterEach(async () => {
-    await Promise.all([...started].map((p) => p.stop()));
-    await slow?.close();
-    slow = undefined;
-    await testpmd?.stop();
-    testpmd = undefined;
+    await tearDown(slow, testpmd);
+    slow = testpmd = undefined;
   });
 
   function join(label: string, t: Testpmd): Promise<AppProcess> {
-    return AppProcess.start(label, ['--proc-type=auto', `--file-prefix=${t.filePrefix}`, '--no-pci', '--hotplug-timeout-ms=3000'], {
-      ...process.env,
-      RUNTIME_DIRECTORY: t.runtimeBase,
-    });
+    return AppProcess.join(label, t);
   }
 
   it('a secondary started while testpmd waits on a slow secondary joins after the attach and lists its devices', async () => {
@@ -222,11 +200,7 @@ describe.skipIf(!testpmdAvailable())(`an eal-ts secondary joining and leaving ${
     // A secondary that does not answer holds testpmd's exit for its 5 s timeout.
     expect(quitMs).toBeLessThan(3_000);
     if (t.log.includes("Sending 'stop_req'")) {
-      const deadline = Date.now() + 5_000;
-      while (!app.stderrText.includes('The primary (testpmd) is exiting') && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      expect(app.stderrText).toContain('The primary (testpmd) is exiting');
+      await eventually(() => app.stderrText.includes('The primary (testpmd) is exiting'), { what: 'the secondary to hear testpmd exiting', timeoutMs: 5_000 });
     }
   });
 });

@@ -1,5 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -7,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectProcessType, MpChannel, primaryLockHolder, UnixTransport, type MpMessage } from '@eal-ts/mp-channel';
+import { Child, eventually } from '@eal-ts/test-kit';
 import { Testpmd, testpmdAvailable, testpmdLabel } from '../src/index.js';
 
 // Wire-level facts of DPDK 22.11, written out byte by byte on purpose: this
@@ -54,6 +54,9 @@ describe.skipIf(!testpmdAvailable())(`mp channel interop with a real ${testpmdLa
   let testpmd: Testpmd;
   let channel: MpChannel;
   const received: { msg: MpMessage; peer: string; kind: 'MSG' | 'REQ' }[] = [];
+  /** A hotplug request of ours to testpmd, as a secondary's rte_dev_probe/remove sends it. */
+  const hotplugRequest = (type: number, devargs: string) =>
+    channel.request({ name: HOTPLUG_ACTION, param: hotplugParam(type, devargs), fds: [] }, { timeoutMs: 10_000 });
 
   beforeAll(async () => {
     testpmd = await Testpmd.start({ vdevs: ['net_null0'] });
@@ -86,10 +89,7 @@ describe.skipIf(!testpmdAvailable())(`mp channel interop with a real ${testpmdLa
 
   it('an ATTACH request of net_null1 is broadcast back to us and, after our reply of 0, answered with result 0', async () => {
     received.length = 0;
-    const reply = await channel.request(
-      { name: HOTPLUG_ACTION, param: hotplugParam(EAL_DEV_REQ_TYPE_ATTACH, 'net_null1'), fds: [] },
-      { timeoutMs: 10_000 },
-    );
+    const reply = await hotplugRequest(EAL_DEV_REQ_TYPE_ATTACH, 'net_null1');
     expect(reply.nbReceived).toBe(1);
     expect(decodeHotplug(reply.replies[0]!.param)).toEqual({ type: EAL_DEV_REQ_TYPE_ATTACH, devargs: 'net_null1', result: 0 });
     expect(received.map((r) => decodeHotplug(r.msg.param))).toEqual([
@@ -100,10 +100,7 @@ describe.skipIf(!testpmdAvailable())(`mp channel interop with a real ${testpmdLa
 
   it('a DETACH request of net_null1 is broadcast back to us and answered with result 0', async () => {
     received.length = 0;
-    const reply = await channel.request(
-      { name: HOTPLUG_ACTION, param: hotplugParam(EAL_DEV_REQ_TYPE_DETACH, 'net_null1'), fds: [] },
-      { timeoutMs: 10_000 },
-    );
+    const reply = await hotplugRequest(EAL_DEV_REQ_TYPE_DETACH, 'net_null1');
     expect(decodeHotplug(reply.replies[0]!.param)).toEqual({ type: EAL_DEV_REQ_TYPE_DETACH, devargs: 'net_null1', result: 0 });
     expect(received.map((r) => decodeHotplug(r.msg.param).type)).toEqual([EAL_DEV_REQ_TYPE_DETACH]);
     expect([...(await testpmd.ports()).values()]).not.toContain('net_null1');
@@ -111,20 +108,14 @@ describe.skipIf(!testpmdAvailable())(`mp channel interop with a real ${testpmdLa
 
   it('a DETACH of a device that does not exist is answered with -ENOENT after the broadcast', async () => {
     received.length = 0;
-    const reply = await channel.request(
-      { name: HOTPLUG_ACTION, param: hotplugParam(EAL_DEV_REQ_TYPE_DETACH, 'net_null7'), fds: [] },
-      { timeoutMs: 10_000 },
-    );
+    const reply = await hotplugRequest(EAL_DEV_REQ_TYPE_DETACH, 'net_null7');
     expect(decodeHotplug(reply.replies[0]!.param).result).toBe(-2);
     expect(received).toHaveLength(1);
   });
 
   it('an ATTACH of a driver DPDK does not know is answered with -EFAULT and nothing is broadcast', async () => {
     received.length = 0;
-    const reply = await channel.request(
-      { name: HOTPLUG_ACTION, param: hotplugParam(EAL_DEV_REQ_TYPE_ATTACH, 'net_bogus0'), fds: [] },
-      { timeoutMs: 10_000 },
-    );
+    const reply = await hotplugRequest(EAL_DEV_REQ_TYPE_ATTACH, 'net_bogus0');
     expect(decodeHotplug(reply.replies[0]!.param).result).toBe(-14);
     expect(received).toHaveLength(0);
   });
@@ -167,28 +158,26 @@ describe.skipIf(!testpmdAvailable())(`mp channel interop with a real ${testpmdLa
   });
 
   it('eal-mp listen --echo-requests (no --layout) sees testpmd attach net_null4 and answers it, so testpmd keeps the port', async () => {
-    const listener = spawn(process.execPath, [EAL_MP, 'listen', '--file-prefix', testpmd.filePrefix, '--echo-requests', '--json'], {
+    const listener = Child.node(EAL_MP, ['listen', '--file-prefix', testpmd.filePrefix, '--echo-requests', '--json'], {
       env: { ...process.env, RUNTIME_DIRECTORY: testpmd.runtimeBase },
+      label: 'eal-mp listen',
     });
-    let out = '';
-    listener.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
-    const exited = once(listener, 'exit');
     try {
       // It is in the broadcast once its socket is in the runtime directory.
-      const deadline = Date.now() + 10_000;
-      while (!(await readdir(testpmd.runtimeDir)).some((f) => f.startsWith(`mp_socket_${listener.pid}_`))) {
-        if (Date.now() > deadline) throw new Error(`eal-mp listen did not bind its socket:\n${out}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      const dir = testpmd.runtimeDir;
+      await eventually(async () => (await readdir(dir)).some((f) => f.startsWith(`mp_socket_${listener.pid}_`)), {
+        what: 'eal-mp listen to bind its socket',
+      });
       received.length = 0;
       const text = await testpmd.command('port attach net_null4', { until: /Port \d+ is attached|Failed[^\n]*\n/ });
       expect(text).toMatch(/Port \d+ is attached/);
-      const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { dir: string; type: string; name: string; param: string });
+      // Its answer's line follows the answer itself.
+      await listener.waitFor(/"dir":"out","type":"REP"/, { stream: 'stdout' });
+      const lines = listener.stdout.trim().split('\n').map((l) => JSON.parse(l) as { dir: string; type: string; name: string; param: string });
       expect(lines.map((l) => `${l.dir} ${l.type} ${l.name}`)).toEqual(['in REQ eal_dev_mp_request', 'out REP eal_dev_mp_request']);
       expect(decodeHotplug(Buffer.from(lines[0]!.param, 'hex'))).toEqual({ type: EAL_DEV_REQ_TYPE_ATTACH, devargs: 'net_null4', result: 0 });
     } finally {
-      if (listener.exitCode === null && listener.signalCode === null) process.kill(listener.pid!, 'SIGKILL');
-      await exited;
+      await listener.stop();
     }
   });
 });

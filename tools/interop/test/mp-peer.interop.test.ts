@@ -4,7 +4,7 @@
 // its config file carries DPDK's magic and version. No DPDK 25.11 can be
 // installed in CI (Debian stops at 22.11), so this is where the layout choice
 // is checked there; docs/interop.md has the runs against real builds.
-import { type ChildProcess, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -12,7 +12,8 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MpChannel, UnixTransport } from '@eal-ts/mp-channel';
-import { AppProcess, MpPeer2511, python3Available, started } from '../src/index.js';
+import { Child, eventually } from '@eal-ts/test-kit';
+import { AppProcess, MpPeer2511, python3Available, tearDown } from '../src/index.js';
 
 const run = promisify(execFile);
 const ealMpManifest = createRequire(import.meta.url).resolve('@eal-ts/eal-mp/package.json');
@@ -36,11 +37,8 @@ describe.skipIf(!python3Available()).each(CASES)('a synthetic DPDK %s primary (%
   let channel: MpChannel | undefined;
 
   afterEach(async () => {
-    await Promise.all([...started].map((p) => p.stop()));
-    await channel?.close();
-    channel = undefined;
-    await peer?.stop();
-    peer = undefined;
+    await tearDown(channel, peer);
+    channel = peer = undefined;
   });
 
   function env(): NodeJS.ProcessEnv {
@@ -48,7 +46,7 @@ describe.skipIf(!python3Available()).each(CASES)('a synthetic DPDK %s primary (%
   }
 
   async function joinApp(label: string): Promise<AppProcess> {
-    return AppProcess.start(label, ['--proc-type=auto', `--file-prefix=${peer!.filePrefix}`, '--no-pci', '--hotplug-timeout-ms=3000'], env());
+    return AppProcess.join(label, peer!);
   }
 
   async function names(app: AppProcess): Promise<string[]> {
@@ -100,19 +98,18 @@ describe.skipIf(!python3Available()).each(CASES)('a synthetic DPDK %s primary (%
     expect(lines.map((l) => `${l.dir} ${l.type}`)).toEqual(['out REQ', 'in MSG', 'in MSG', 'in REP']);
     expect(Buffer.from(lines[3]!.param, 'hex').readInt32LE(4)).toBe(2); // SCAN_REP num
 
-    const listener = AppProcessLike.spawn([EAL_MP, 'listen', '--file-prefix', peer.filePrefix, '--echo-requests', '--json'], env());
+    const listener = Child.node(EAL_MP, ['listen', '--file-prefix', peer.filePrefix, '--echo-requests', '--json'], { env: env(), label: 'eal-mp listen' });
     try {
       // Up once its socket is in the directory, where the broadcast finds it.
-      const deadline = Date.now() + 10_000;
-      while (!(await readdir(peer.runtimeDir)).some((f) => f.startsWith(`mp_socket_${listener.pid}_`))) {
-        if (Date.now() > deadline) throw new Error('eal-mp listen did not bind its socket');
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      const dir = peer.runtimeDir;
+      await eventually(async () => (await readdir(dir)).some((f) => f.startsWith(`mp_socket_${listener.pid}_`)), {
+        what: 'eal-mp listen to bind its socket',
+      });
       const mark = peer.mark;
       peer.hotplug('attach', 'net_null3');
-      await peer.waitFor(/^DONE attach net_null3 /m, 10_000, mark);
-      expect(peer.lines).toContain('DONE attach net_null3 0 1/1');
-      await listener.waitFor(/"dir":"out","type":"REP","name":"eal_dev_mp_request"/);
+      await peer.waitFor(/^DONE attach net_null3 [^\n]*\n/m, 10_000, mark);
+      expect(peer.lines, peer.lines.join('\n')).toContain('DONE attach net_null3 0 1/1');
+      await listener.waitFor(/"dir":"out","type":"REP","name":"eal_dev_mp_request"/, { timeoutMs: 10_000 });
       expect(peer.lines.filter((l) => l.startsWith('REFUSED'))).toEqual([]);
     } finally {
       await listener.stop();
@@ -175,33 +172,3 @@ describe.skipIf(!python3Available()).each(CASES)('a synthetic DPDK %s primary (%
 });
 
 /** A plain child process (eal-mp listen) read like AppProcess, stopped by pid. */
-class AppProcessLike {
-  private output = '';
-  private constructor(private readonly child: ChildProcess) {
-    child.stdout!.setEncoding('utf8').on('data', (s: string) => (this.output += s));
-    child.stderr!.setEncoding('utf8').on('data', (s: string) => (this.output += s));
-  }
-
-  get pid(): number {
-    return this.child.pid!;
-  }
-
-  static spawn(args: string[], env: NodeJS.ProcessEnv): AppProcessLike {
-    return new AppProcessLike(execFile(process.execPath, args, { env }));
-  }
-
-  async waitFor(pattern: RegExp): Promise<void> {
-    const deadline = Date.now() + 10_000;
-    while (!pattern.test(this.output)) {
-      if (Date.now() > deadline) throw new Error(`no ${String(pattern)} in:\n${this.output}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    process.kill(this.child.pid!, 'SIGKILL');
-    await exited;
-  }
-}

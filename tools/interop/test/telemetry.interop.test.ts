@@ -1,34 +1,41 @@
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { TelemetryClient } from '@eal-ts/telemetry';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-import { AppProcess, Testpmd, python3Available, started, testpmdAvailable } from '../src/index.js';
+import { eventually, pollUntil, runToExit, tempDir, uniquePrefix } from '@eal-ts/test-kit';
+import { AppProcess, Testpmd, python3Available, tearDown, testpmdAvailable } from '../src/index.js';
 
 const PY_CLIENT = '/usr/bin/dpdk-telemetry.py';
 const EAL_TELEMETRY_BIN = fileURLToPath(new URL('../../../apps/eal-telemetry/bin/eal-telemetry.js', import.meta.url));
 const pyAvailable = python3Available();
 
 /** dpdk-telemetry.py -f PREFIX with `commands` piped in; one parsed JSON object per output line. */
-function pyTelemetry(prefix: string, base: string, commands: string[]): Promise<Record<string, unknown>[]> {
-  const child = spawn(PY_CLIENT, ['-f', prefix], { env: { ...process.env, RUNTIME_DIRECTORY: base }, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-  child.stdin.end(commands.join('\n') + '\n');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  return new Promise((resolve, reject) =>
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) reject(new Error(`dpdk-telemetry.py exited ${code}: ${stderr}`));
-      else resolve(stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>));
-    }),
-  );
+async function pyTelemetry(prefix: string, base: string, commands: string[]): Promise<Record<string, unknown>[]> {
+  const env = { ...process.env, RUNTIME_DIRECTORY: base };
+  const { code, stdout, stderr } = await runToExit(PY_CLIENT, ['-f', prefix], { env, input: commands.join('\n') + '\n' });
+  if (code !== 0) throw new Error(`dpdk-telemetry.py exited ${code}: ${stderr}`);
+  return stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** A testpmd with net_null0 and net_null1 (and `eal` arguments) for the describe block; the getter gives it. */
+function testpmdForBlock(eal: string[] = []): () => Testpmd {
+  let testpmd: Testpmd | undefined;
+  beforeAll(async () => {
+    testpmd = await Testpmd.start({ vdevs: ['net_null0', 'net_null1'], eal });
+  });
+  afterAll(async () => {
+    await testpmd?.stop();
+  });
+  return () => testpmd!;
+}
+
+/** testpmd detaches net_null0 and attaches net_null2, which takes the lower free id: 0 net_null2, 1 net_null1. */
+async function reuseLowerId(testpmd: Testpmd): Promise<void> {
+  await testpmd.command('port stop 0');
+  await testpmd.command('device detach net_null0', { until: /Device net_null0 is detached[\s\S]*testpmd> |Failed|failed/ });
+  await testpmd.command('port attach net_null2', { until: /Port \d+ is attached|Failed[^\n]*\n/ });
+  expect(await testpmd.ports()).toEqual(new Map([[0, 'net_null2'], [1, 'net_null1']]));
 }
 
 function shape(value: unknown): unknown {
@@ -38,7 +45,7 @@ function shape(value: unknown): unknown {
 }
 
 afterEach(async () => {
-  for (const app of [...started]) await app.stop();
+  await tearDown();
 });
 
 describe.skipIf(!testpmdAvailable() || !pyAvailable)('telemetry v2 against a real DPDK 22.11 (dpdk-testpmd)', () => {
@@ -69,17 +76,9 @@ describe.skipIf(!testpmdAvailable() || !pyAvailable)('telemetry v2 against a rea
   });
 
   it("eal-telemetry reads testpmd's /ethdev/list, /ethdev/info,0 and /ethdev/stats,0 one-shot", async () => {
-    const child = spawn(process.execPath, [EAL_TELEMETRY_BIN, '-f', testpmd.filePrefix, '/ethdev/list', '/ethdev/info,0', '/ethdev/stats,0'], {
+    const { code, stdout, stderr } = await runToExit(process.execPath, [EAL_TELEMETRY_BIN, '-f', testpmd.filePrefix, '/ethdev/list', '/ethdev/info,0', '/ethdev/stats,0'], {
       env: { ...process.env, RUNTIME_DIRECTORY: testpmd.runtimeBase },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    clearTimeout(timer);
     expect(code, stderr).toBe(0);
     const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, Record<string, unknown>>);
     expect(lines[0]).toEqual({ '/ethdev/list': [0, 1] });
@@ -90,14 +89,14 @@ describe.skipIf(!testpmdAvailable() || !pyAvailable)('telemetry v2 against a rea
   it('dpdk-telemetry.py gets the same shapes from an eal-ts hotplug-mp primary as from testpmd', async () => {
     const commands = ['/ethdev/list', '/ethdev/info,0', '/ethdev/stats,0', '/ethdev/xstats,0', '/ethdev/link_status,0', '/eal/params', '/eal/app_params', '/info', '/no/such/command', '/ethdev/info,x', '/help,/ethdev/info'];
     const fromDpdk = await pyTelemetry(testpmd.filePrefix, testpmd.runtimeBase, commands);
-    const base = await mkdtemp(join(tmpdir(), 'eal-ts-tel-'));
-    const prefix = `teleal${process.pid}`;
+    const base = await tempDir('tel');
+    const prefix = uniquePrefix('teleal');
     try {
       await AppProcess.start('hotplug-mp', [`--file-prefix=${prefix}`, '--no-pci', '--vdev=net_null0', '--vdev=net_null1', '--', '-x'], {
         ...process.env,
-        RUNTIME_DIRECTORY: base,
+        RUNTIME_DIRECTORY: base.path,
       });
-      const fromEalTs = await pyTelemetry(prefix, base, commands);
+      const fromEalTs = await pyTelemetry(prefix, base.path, commands);
       expect(fromEalTs.map((r) => Object.keys(r))).toEqual(fromDpdk.map((r) => Object.keys(r)));
       for (let i = 0; i < commands.length; i++) {
         const key = commands[i]!.split(',')[0]!;
@@ -113,68 +112,37 @@ describe.skipIf(!testpmdAvailable() || !pyAvailable)('telemetry v2 against a rea
       expect(fromEalTs[6]).toEqual({ '/eal/app_params': ['-x'] });
       expect(fromEalTs[10]).toEqual(fromDpdk[10]);
     } finally {
-      for (const app of [...started]) await app.stop();
-      await rm(base, { recursive: true, force: true });
+      await tearDown();
+      await base.remove();
     }
   });
 });
 
 describe.skipIf(!testpmdAvailable())("an eal-ts secondary takes testpmd's port ids from its telemetry", () => {
-  let testpmd: Testpmd;
-
-  beforeAll(async () => {
-    testpmd = await Testpmd.start({ vdevs: ['net_null0', 'net_null1'] });
-  });
-
-  afterAll(async () => {
-    await testpmd?.stop();
-  });
+  const dpdk = testpmdForBlock();
 
   it('lists 0 net_null2 and 1 net_null1 after testpmd reused the lower free id, exactly as testpmd', async () => {
-    await testpmd.command('port stop 0');
-    await testpmd.command('device detach net_null0', { until: /Device net_null0 is detached[\s\S]*testpmd> |Failed|failed/ });
-    await testpmd.command('port attach net_null2', { until: /Port \d+ is attached|Failed[^\n]*\n/ });
-    expect(await testpmd.ports()).toEqual(new Map([[0, 'net_null2'], [1, 'net_null1']]));
-    const app = await AppProcess.start('hotplug-mp', ['--proc-type=auto', `--file-prefix=${testpmd.filePrefix}`, '--no-pci', '--hotplug-timeout-ms=3000'], {
-      ...process.env,
-      RUNTIME_DIRECTORY: testpmd.runtimeBase,
-    });
+    const testpmd = dpdk();
+    await reuseLowerId(testpmd);
+    const app = await AppProcess.join('hotplug-mp', testpmd);
     expect(await app.list()).toEqual(['0\tnet_null2', '1\tnet_null1']);
     // A port testpmd attaches later gets testpmd's id here too.
     await testpmd.command('port attach net_null3', { until: /Port \d+ is attached|Failed[^\n]*\n/ });
     const ids = await testpmd.ports();
     const id3 = [...ids].find(([, name]) => name === 'net_null3')?.[0];
     expect(id3).toBe(2);
-    const deadline = Date.now() + 10_000;
-    let listed = await app.list();
-    while (!listed.includes('2\tnet_null3') && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      listed = await app.list();
-    }
+    const listed = await pollUntil(() => app.list(), (l) => l.includes('2\tnet_null3'), { what: 'net_null3 listed', intervalMs: 50 });
     expect(listed).toEqual(['0\tnet_null2', '1\tnet_null1', '2\tnet_null3']);
   });
 });
 
 describe.skipIf(!testpmdAvailable())('an eal-ts secondary of a testpmd without telemetry', () => {
-  let testpmd: Testpmd;
-
-  beforeAll(async () => {
-    testpmd = await Testpmd.start({ vdevs: ['net_null0', 'net_null1'], eal: ['--no-telemetry'] });
-  });
-
-  afterAll(async () => {
-    await testpmd?.stop();
-  });
+  const dpdk = testpmdForBlock(['--no-telemetry']);
 
   it('falls back to local ids, says so once, and serves telemetry itself as the first socket of the prefix', async () => {
-    await testpmd.command('port stop 0');
-    await testpmd.command('device detach net_null0', { until: /Device net_null0 is detached[\s\S]*testpmd> |Failed|failed/ });
-    await testpmd.command('port attach net_null2', { until: /Port \d+ is attached|Failed[^\n]*\n/ });
-    expect(await testpmd.ports()).toEqual(new Map([[0, 'net_null2'], [1, 'net_null1']]));
-    const app = await AppProcess.start('hotplug-mp', ['--proc-type=auto', `--file-prefix=${testpmd.filePrefix}`, '--no-pci', '--hotplug-timeout-ms=3000'], {
-      ...process.env,
-      RUNTIME_DIRECTORY: testpmd.runtimeBase,
-    });
+    const testpmd = dpdk();
+    await reuseLowerId(testpmd);
+    const app = await AppProcess.join('hotplug-mp', testpmd);
     // Local ids: lowest free, in the order the primary reported its devices — not testpmd's.
     expect(await app.list()).toEqual(['0\tnet_null1', '1\tnet_null2']);
     const notes = app.stderrText.split('\n').filter((l) => l.includes('its telemetry does not answer'));
@@ -187,11 +155,7 @@ describe.skipIf(!testpmdAvailable())('an eal-ts secondary of a testpmd without t
       client.close();
     }
     await testpmd.command('port attach net_null3', { until: /Port \d+ is attached|Failed[^\n]*\n/ });
-    const deadline = Date.now() + 10_000;
-    while (!(await app.list()).some((l) => l.endsWith('\tnet_null3')) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect((await app.list()).some((l) => l.endsWith('\tnet_null3'))).toBe(true);
+    await eventually(async () => (await app.list()).some((l) => l.endsWith('\tnet_null3')), { what: 'net_null3 listed', intervalMs: 50 });
     expect(app.stderrText.split('\n').filter((l) => l.includes('telemetry')).length).toBeLessThanOrEqual(1);
   });
 });

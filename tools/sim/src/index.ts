@@ -1,4 +1,4 @@
-export { Prng } from './prng.js';
+export { Prng } from '@eal-ts/test-kit';
 export { type Choices, Enumerator } from './choices.js';
 export { FaultDriver } from './fault_driver.js';
 export { SIM_DIR, SimProcess, type SimProcessOptions } from './sim_process.js';

@@ -8,7 +8,7 @@ import { MemoryPortTable } from '@eal-ts/ethdev';
 import { EAL_DEV_MP_ACTION_REQUEST, HotplugError, decodeEalDevMpReq, ealDevReqTypeName } from '@eal-ts/hotplug-mp';
 import { MemoryNetwork, MpMsgType, type MpTrace, type ProcessType, VirtualClock, decodeMpMsg } from '@eal-ts/mp-channel';
 import type { Choices } from './choices.js';
-import { Prng } from './prng.js';
+import { Prng } from '@eal-ts/test-kit';
 import { SimProcess } from './sim_process.js';
 
 /** The hotplug timeout of every simulated process, in virtual ms. */

@@ -1,15 +1,18 @@
-/** A small seeded PRNG (mulberry32): the same seed gives the same schedule on any machine. */
-export class Random {
-  private state: number;
+/** A small seeded PRNG (mulberry32): the same seed gives the same schedule, on every machine (the simulator's and chaos' schedules). */
+export class Prng {
+  #state: number;
 
   constructor(readonly seed: number) {
-    this.state = seed >>> 0;
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+      throw new RangeError(`invalid seed ${String(seed)}: expected an integer 0..4294967295`);
+    }
+    this.#state = seed >>> 0;
   }
 
   /** A float in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
+    this.#state = (this.#state + 0x6d2b79f5) >>> 0;
+    let t = this.#state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
@@ -20,18 +23,18 @@ export class Random {
     return Math.floor(this.next() * n);
   }
 
-  /** An integer in [min, max]. */
-  between(min: number, max: number): number {
-    return min + this.int(max - min + 1);
-  }
-
-  pick<T>(items: readonly T[]): T {
-    if (items.length === 0) throw new Error('Random.pick: nothing to pick from');
-    return items[this.int(items.length)]!;
+  /** An integer in [lo, hi]. */
+  range(lo: number, hi: number): number {
+    return lo + this.int(hi - lo + 1);
   }
 
   chance(p: number): boolean {
     return this.next() < p;
+  }
+
+  pick<T>(items: readonly T[]): T {
+    if (items.length === 0) throw new RangeError('pick from an empty list');
+    return items[this.int(items.length)]!;
   }
 
   /** One of the keys, with probability proportional to its weight. */

@@ -48,11 +48,21 @@ export async function eventually(condition: () => boolean | Promise<boolean>, op
  * honest form of "nothing happens". A slow machine can only make it weaker,
  * never fail it wrongly.
  */
-export async function holdsFor(condition: () => boolean, ms: number, what: string, intervalMs = 10): Promise<void> {
+export async function holdsFor(condition: () => boolean | Promise<boolean>, ms: number, what: string, intervalMs = 10): Promise<void> {
   const end = Date.now() + ms;
   for (;;) {
-    if (!condition()) throw new Error(`${what} stopped holding`);
+    if (!(await condition())) throw new Error(`${what} stopped holding`);
     if (Date.now() >= end) return;
     await sleep(Math.min(intervalMs, Math.max(0, end - Date.now())));
   }
+}
+
+/**
+ * An operation the test starts now and reads the outcome of later (after
+ * moving a clock, resuming a peer…): until then its rejection is not an
+ * unhandled one.
+ */
+export function later<T>(operation: Promise<T>): Promise<T> {
+  operation.catch(() => undefined);
+  return operation;
 }
