@@ -3,7 +3,7 @@ import { closeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { native, type NativeDgramHandle, type NativeDgramListener } from './addon.js';
-import { SysError, settle, toSysError } from './errors.js';
+import { SysError, fromAddon, settle } from './errors.js';
 import {
   MAX_FDS_PER_DATAGRAM,
   assertBytes,
@@ -129,7 +129,7 @@ export class UnixDgramSocket extends EventEmitter<UnixDgramSocketEvents> {
         native.dgramSend(this.#handle, path, data, fds);
         return;
       } catch (thrown) {
-        error = toSysError(thrown);
+        error = fromAddon(thrown);
       }
       const full = error instanceof SysError && (error.code === errnoEAGAIN || error.code === errnoENOBUFS);
       if (!full) throw error;
@@ -164,7 +164,7 @@ export class UnixDgramSocket extends EventEmitter<UnixDgramSocketEvents> {
 
   #onNativeEvent(event: Parameters<NativeDgramListener>): void {
     if (event[0] !== null) {
-      this.emit('error', toSysError(event[0]) as SysError);
+      this.emit('error', SysError.fromNative(event[0]));
       return;
     }
     const [, data, size, truncated, controlTruncated, peer, fds, credentials] = event;

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { closeSync } from 'node:fs';
 
 import { native, type NativeSeqpacketHandle, type NativeSeqpacketListener } from './addon.js';
-import { SysError, settle, toSysError } from './errors.js';
+import { SysError, fromAddon, settle } from './errors.js';
 import { assertBytes, assertPath, optionalInteger, optionalObject } from './validate.js';
 
 /** One whole message of a SOCK_SEQPACKET connection. */
@@ -105,7 +105,7 @@ export class UnixSeqpacketSocket extends EventEmitter<UnixSeqpacketSocketEvents>
     try {
       bound.socket = new UnixSeqpacketSocket(native.seqOpen(fd, size, listener));
     } catch (error) {
-      throw toSysError(error);
+      throw fromAddon(error);
     }
     return bound.socket;
   }
@@ -125,7 +125,7 @@ export class UnixSeqpacketSocket extends EventEmitter<UnixSeqpacketSocketEvents>
       native.seqSend(this.#handle, data);
       return true;
     } catch (thrown) {
-      const error = toSysError(thrown);
+      const error = fromAddon(thrown);
       if (error instanceof SysError && error.code === 'EAGAIN') return false;
       throw error;
     }
@@ -181,7 +181,7 @@ export class UnixSeqpacketSocket extends EventEmitter<UnixSeqpacketSocketEvents>
 
   #onNativeEvent(event: Parameters<NativeSeqpacketListener>): void {
     if (event[0] !== null) {
-      this.emit('error', toSysError(event[0]) as SysError);
+      this.emit('error', SysError.fromNative(event[0]));
       return;
     }
     const [, data, size, truncated] = event;
@@ -249,7 +249,7 @@ export class UnixSeqpacketServer extends EventEmitter<UnixSeqpacketServerEvents>
 
   #onNativeEvent(event: Parameters<NativeSeqpacketListener>): void {
     if (event[0] !== null) {
-      this.emit('error', toSysError(event[0]) as SysError);
+      this.emit('error', SysError.fromNative(event[0]));
       return;
     }
     const fd = event[1];
@@ -262,7 +262,7 @@ export class UnixSeqpacketServer extends EventEmitter<UnixSeqpacketServerEvents>
     try {
       socket = UnixSeqpacketSocket.adopt(fd, this.#receiveBufferSize);
     } catch (error) {
-      this.emit('error', toSysError(error) as SysError);
+      this.emit('error', SysError.fromNative(error));
       return;
     }
     this.emit('connection', socket);
