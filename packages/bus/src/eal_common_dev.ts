@@ -1,4 +1,4 @@
-import { DevargsError, DeviceError, EalError, toEalError } from './errors.js';
+import { DevargsError, DeviceError, EalError } from './errors.js';
 import type { BusRegistry } from './eal_common_bus.js';
 import type { Bus } from './rte_bus.js';
 import type { Device } from './rte_dev.js';
@@ -25,7 +25,7 @@ export async function localDevProbe(registry: BusRegistry, devargsText: string):
     dev = bus.findDeviceByName(devargs.name);
   } catch (err) {
     bus.devargs.restore(devargs.name, previous);
-    throw toEalError(err, 'EIO', `scan of bus '${bus.name}' failed`);
+    throw EalError.from(err, 'EIO', `scan of bus '${bus.name}' failed`);
   }
   if (!dev) {
     bus.devargs.restore(devargs.name, previous);
@@ -35,7 +35,7 @@ export async function localDevProbe(registry: BusRegistry, devargsText: string):
   try {
     await bus.plug(dev);
   } catch (err) {
-    const failure = toEalError(err, 'EIO');
+    const failure = EalError.from(err, 'EIO');
     if (failure.code === 'EEXIST' && bus.isProbed(dev)) {
       throw new DeviceError('EEXIST', dev, failure.message, { cause: failure });
     }

@@ -17,16 +17,17 @@ export type EalTsErrorClass<T extends EalTsError> = new (code: ErrnoName, messag
  * The root of every error eal-ts throws. Branch on `code`, the errno name
  * (as C code branches on rte_errno); `errno` is the same failure as DPDK
  * returns it and as the wire and Node's fs errors carry it: negative
- * (ENODEV is -19). `name` is the class's name.
+ * (ENODEV is -19). `name` is the class's name. `Code` narrows the names a
+ * package's errors carry (`class EalError extends EalTsError<ErrnoName> {}`).
  */
-export class EalTsError extends Error {
-  readonly code: string;
+export class EalTsError<Code extends string = string> extends Error {
+  readonly code: Code;
   /** Negative; -EIO's number when `code` is not a Linux errno name and no number was given. */
   readonly errno: number;
   // `declare`: absent rather than undefined when there is none.
   declare readonly context?: string;
 
-  constructor(code: string, message: string, options: EalTsErrorOptions = {}) {
+  constructor(code: Code, message: string, options: EalTsErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;

@@ -5,7 +5,7 @@ import { ERRNO, EalTsError, errnoNameOf, errnoOf, isErrnoName, nameOf, strerror 
 class PlainError extends EalTsError {}
 class OtherError extends EalTsError {}
 
-class DetailedError extends EalTsError {
+class DetailedError extends EalTsError<'EBADMSG'> {
   constructor(
     readonly detail: string,
     message: string,
