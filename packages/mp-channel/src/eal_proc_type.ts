@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import { errnoNameOf } from '@eal-ts/errno';
 import { setRecordLock, testRecordLock } from '@eal-ts/sys';
 import { configPath } from './eal_filesystem.js';
 import { writeEalTsConfig } from './eal_memcfg.js';
@@ -66,7 +67,7 @@ export async function primaryLockHolder(runtimeDir: string): Promise<{ pid: numb
     const holder = await testRecordLock(configPath(runtimeDir), 'write');
     return holder && { pid: holder.pid };
   } catch (error) {
-    if ((error as { code?: string }).code === 'ENOENT') return null;
+    if (errnoNameOf(error) === 'ENOENT') return null;
     throw error;
   }
 }
