@@ -14,20 +14,16 @@ import {
   type Device,
   DeviceError,
   EalError,
-  type ErrnoName,
-  errnoName,
   localDevProbe,
   localDevRemove,
-  negativeErrno,
   parseDevargs,
-  toEalError,
 } from '@eal-ts/bus';
+import { type ErrnoName, errnoOf, nameOf } from '@eal-ts/errno';
 import type { Logger } from '@eal-ts/log';
 import type { MpChannel, MpMessage } from '@eal-ts/mp-channel';
 import {
   EAL_DEV_MP_ACTION_REQUEST,
   EAL_DEV_MP_REQ_SIZE,
-  EalDevMpReqError,
   EalDevReqType,
   decodeEalDevMpReq,
   ealDevReqTypeName,
@@ -106,13 +102,6 @@ export interface HotplugContext {
    * were queued.
    */
   local<T>(step: () => Promise<T>): Promise<T>;
-}
-
-/** The negative errno of any failure (EIO when it carries none). */
-export function resultOf(error: unknown): number {
-  if (error instanceof EalError) return error.errno;
-  if (error instanceof EalDevMpReqError) return error.errno;
-  return negativeErrno('EIO');
 }
 
 function tryParse(ctx: HotplugContext, devargs: string): Devargs | undefined {
@@ -257,12 +246,12 @@ export async function requestToSecondaries(ctx: HotplugContext, req: EalDevMpReq
       result = decodeEalDevMpReq(reply.param).result;
       why = describeResult(result);
     } catch (error) {
-      result = negativeErrno('EPROTO');
+      result = errnoOf('EPROTO');
       why = `a malformed reply (${describeError(error)})`;
     }
     if (result === 0) continue;
-    if (req.t === EalDevReqType.ATTACH && result === negativeErrno('EEXIST')) continue;
-    if (req.t === EalDevReqType.DETACH && result === negativeErrno('ENOENT')) continue;
+    if (req.t === EalDevReqType.ATTACH && result === errnoOf('EEXIST')) continue;
+    if (req.t === EalDevReqType.DETACH && result === errnoOf('ENOENT')) continue;
     failures.push({ peer: reply.peer, result, why });
   }
   const first = failures[0];
@@ -346,7 +335,7 @@ export async function requestToPrimary(
 
 function localFailure(op: HotplugOp, devargs: string, error: unknown): HotplugError {
   if (error instanceof HotplugError) return error;
-  const eal = toEalError(error, 'EIO');
+  const eal = EalError.from(error);
   return new HotplugError(eal.code, `${op} of ${devargs} failed in the primary: ${eal.message}`, {
     op,
     devargs,
@@ -520,11 +509,11 @@ export function handleSecondaryRequest(
     req = decodeEalDevMpReq(msg.param);
   } catch (error) {
     malformed(ctx, error, peer, 'secondary');
-    return sendReply(ctx, channel, echoReply(msg.param, negativeErrno('EINVAL')), peer);
+    return sendReply(ctx, channel, echoReply(msg.param, errnoOf('EINVAL')), peer);
   }
   if (req.t !== EalDevReqType.ATTACH && req.t !== EalDevReqType.DETACH) {
     ctx.log.err(`unsupported secondary to primary request: ${ealDevReqTypeName(req.t)} from ${peer}`);
-    return sendReply(ctx, channel, echoReply(msg.param, negativeErrno('ENOTSUP')), peer);
+    return sendReply(ctx, channel, echoReply(msg.param, errnoOf('ENOTSUP')), peer);
   }
   ctx.log.debug(`hotplug request from secondary ${peer}: ${ealDevReqTypeName(req.t)} ${req.devargs}`);
   return enqueue(async () => {
@@ -534,7 +523,7 @@ export function handleSecondaryRequest(
       if (req.t === EalDevReqType.ATTACH) await primaryAttach(ctx, req.devargs);
       else await primaryDetach(ctx, req.devargs);
     } catch (error) {
-      result = resultOf(error);
+      result = EalError.from(error).errno;
       if (error instanceof HotplugError && error.rolledBack) {
         t = req.t === EalDevReqType.ATTACH ? EalDevReqType.ATTACH_ROLLBACK : EalDevReqType.DETACH_ROLLBACK;
       }
@@ -561,19 +550,19 @@ export async function handlePrimaryRequest(ctx: HotplugContext, channel: Hotplug
     req = decodeEalDevMpReq(msg.param);
   } catch (error) {
     malformed(ctx, error, peer, 'primary');
-    return sendReply(ctx, channel, echoReply(msg.param, negativeErrno('EINVAL')), peer);
+    return sendReply(ctx, channel, echoReply(msg.param, errnoOf('EINVAL')), peer);
   }
   ctx.log.debug(`hotplug request from primary: ${ealDevReqTypeName(req.t)} ${req.devargs}`);
   const result = await ctx.local(() => secondaryAction(ctx, req));
   if (req.t === EalDevReqType.ATTACH_ROLLBACK || req.t === EalDevReqType.DETACH_ROLLBACK) {
     const parsed = tryParse(ctx, req.devargs);
-    const errno = req.result !== 0 ? req.result : negativeErrno('ENOMSG');
+    const errno = req.result !== 0 ? req.result : errnoOf('ENOMSG');
     ctx.emit('rolled-back', {
       op: req.t === EalDevReqType.ATTACH_ROLLBACK ? 'attach' : 'detach',
       devargs: req.devargs,
       bus: parsed?.bus,
       name: parsed?.name,
-      code: errnoName(errno) ?? 'EIO',
+      code: nameOf(errno) ?? 'EIO',
       errno,
       peer: undefined,
       reason: `the primary ${peer} rolled back ${req.devargs} after a failure (${describeResult(errno)})`,
@@ -589,7 +578,7 @@ async function secondaryAction(ctx: HotplugContext, req: EalDevMpReq): Promise<n
       await probeNow(ctx, req.devargs, rollback);
       return 0;
     } catch (error) {
-      const result = resultOf(error);
+      const result = EalError.from(error).errno;
       if (!(error instanceof DeviceError && error.code === 'EEXIST')) {
         ctx.log.err(`Failed to probe ${req.devargs} (${ealDevReqTypeName(req.t)}): ${describeError(error)}`);
       }
@@ -609,10 +598,10 @@ async function secondaryAction(ctx: HotplugContext, req: EalDevMpReq): Promise<n
     if (req.t === EalDevReqType.ATTACH_ROLLBACK) return 0;
     if (req.t === EalDevReqType.DETACH) {
       ctx.log.info(`DETACH ${req.devargs}: not a device of this process (${describeError(error)})`);
-      return negativeErrno('ENOENT');
+      return errnoOf('ENOENT');
     }
     ctx.log.err(`Cannot parse devargs ${req.devargs}: ${describeError(error)}`);
-    return resultOf(error);
+    return EalError.from(error).errno;
   }
   const bus = ctx.buses.findByName(parsed.bus);
   const device = bus?.findDeviceByName(parsed.name);
@@ -620,13 +609,13 @@ async function secondaryAction(ctx: HotplugContext, req: EalDevMpReq): Promise<n
     // Don't fail the rollback just because there's nothing to do.
     if (req.t === EalDevReqType.ATTACH_ROLLBACK) return 0;
     ctx.log.err(device ? `Device ${parsed.name} is not probed` : `Cannot find plugged device (${parsed.name})`);
-    return negativeErrno(device ? 'ENODEV' : 'ENOENT');
+    return errnoOf(device ? 'ENODEV' : 'ENOENT');
   }
   try {
     await removeNow(ctx, device, req.devargs, rollback);
     return 0;
   } catch (error) {
     ctx.log.err(`Failed to remove ${parsed.name} (${ealDevReqTypeName(req.t)}): ${describeError(error)}`);
-    return resultOf(error);
+    return EalError.from(error).errno;
   }
 }
