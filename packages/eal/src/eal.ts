@@ -9,8 +9,9 @@ import { readFileSync } from 'node:fs';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type BusRegistry as BusRegistryType, BusRegistry, EalError, type ErrnoName, isErrnoName } from '@eal-ts/bus';
+import { type BusRegistry as BusRegistryType, BusRegistry, EalError } from '@eal-ts/bus';
 import { PciBus, type PciBusOptions } from '@eal-ts/bus-pci';
+import { type EalTsErrorOptions, type ErrnoName, errnoNameOf } from '@eal-ts/errno';
 import { VdevBus } from '@eal-ts/bus-vdev';
 import { EthdevPorts, MemoryPortTable, ETHDEV_DATA_FILE } from '@eal-ts/ethdev';
 import { Hotplug } from '@eal-ts/hotplug-mp';
@@ -56,18 +57,9 @@ export type EalInitStage =
 
 /** rte_eal_init failed after the command line was accepted; everything set up so far has been undone. */
 export class EalInitError extends EalError {
-  override name = 'EalInitError';
-  readonly stage: EalInitStage;
-
-  constructor(code: ErrnoName, stage: EalInitStage, message: string, options?: ErrorOptions) {
+  constructor(code: ErrnoName, readonly stage: EalInitStage, message: string, options?: EalTsErrorOptions) {
     super(code, message, options);
-    this.stage = stage;
   }
-}
-
-function codeOf(error: unknown, fallback: ErrnoName): ErrnoName {
-  const code = (error as { code?: unknown } | null)?.code;
-  return isErrnoName(code) ? code : fallback;
 }
 
 function messageOf(error: unknown): string {
@@ -76,7 +68,7 @@ function messageOf(error: unknown): string {
 
 function initError(stage: EalInitStage, fallback: ErrnoName, context: string, error: unknown): EalInitError {
   if (error instanceof EalInitError) return error;
-  return new EalInitError(codeOf(error, fallback), stage, `${context}: ${messageOf(error)}`, { cause: error });
+  return new EalInitError(errnoNameOf(error) ?? fallback, stage, `${context}: ${messageOf(error)}`, { cause: error, context });
 }
 
 /** The log types of one EAL instance, DPDK's names and prefixes. */
@@ -669,7 +661,7 @@ export class Eal {
       return;
     } catch (error) {
       await ports.close().catch(() => undefined);
-      if (!this.#dpdkPrimary || codeOf(error, 'EIO') !== 'ENOENT') {
+      if (!this.#dpdkPrimary || errnoNameOf(error) !== 'ENOENT') {
         throw initError('ethdev', 'EIO', 'Cannot init the ethdev port table', error);
       }
     }
