@@ -1,6 +1,8 @@
 import { ERRNO, type ErrnoName, ERRNO_ALIASES, errnoOf, isErrnoName, nameOf } from './errno.js';
 
-export interface EalTsErrorOptions extends ErrorOptions {
+export interface EalTsErrorOptions {
+  /** What caused it (Error's `cause`); absent rather than undefined when not given. */
+  cause?: unknown;
   /**
    * The number, when it is not the name's own: a peer's result outside the
    * table keeps its value under a fallback name. Either sign; kept negative.
