@@ -171,8 +171,14 @@ export function isErrnoName(value: unknown): value is ErrnoName {
 export function errnoOf(name: ErrnoName): number;
 export function errnoOf(name: string): number | undefined;
 export function errnoOf(name: string): number | undefined {
-  const canonical = isErrnoName(name) ? name : ERRNO_ALIASES[name];
+  const canonical = canonicalName(name);
   return canonical === undefined ? undefined : -TABLE[canonical][0];
+}
+
+/** The table's name for a name or one of its aliases (EWOULDBLOCK → EAGAIN); undefined for any other string. */
+export function canonicalName(name: string): ErrnoName | undefined {
+  if (isErrnoName(name)) return name;
+  return Object.hasOwn(ERRNO_ALIASES, name) ? ERRNO_ALIASES[name] : undefined;
 }
 
 /**

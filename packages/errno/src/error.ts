@@ -1,4 +1,4 @@
-import { ERRNO, type ErrnoName, ERRNO_ALIASES, errnoOf, isErrnoName, nameOf } from './errno.js';
+import { ERRNO, type ErrnoName, canonicalName, errnoOf, nameOf } from './errno.js';
 
 export interface EalTsErrorOptions {
   /** What caused it (Error's `cause`); absent rather than undefined when not given. */
@@ -77,7 +77,7 @@ function errnoFields(error: unknown): [ErrnoName, number | undefined] | undefine
   if (typeof error !== 'object' || error === null) return undefined;
   const { code, errno } = error as { code?: unknown; errno?: unknown };
   if (typeof code === 'string') {
-    const name = isErrnoName(code) ? code : ERRNO_ALIASES[code];
+    const name = canonicalName(code);
     if (name !== undefined) {
       // An eal-ts error may carry a peer's number outside the table; Node's own are the name's.
       return [name, error instanceof EalTsError ? error.errno : undefined];

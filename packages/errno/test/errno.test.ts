@@ -29,6 +29,8 @@ describe('the errno table', () => {
     expect(errnoOf('ENODEV')).toBe(-19);
     expect(errnoOf('EWOULDBLOCK')).toBe(-11);
     expect(errnoOf('ENOTANERRNO')).toBeUndefined();
+    expect(errnoOf('toString')).toBeUndefined();
+    expect(errnoNameOf({ code: 'constructor' })).toBeUndefined();
     expect(nameOf(-14)).toBe('EFAULT');
     expect(nameOf(14)).toBe('EFAULT');
     expect(nameOf(95)).toBe('ENOTSUP');
