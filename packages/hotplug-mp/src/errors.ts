@@ -41,8 +41,7 @@ export class HotplugError extends EalError {
   readonly rolledBack: boolean;
 
   constructor(code: ErrnoName, message: string, details: HotplugErrorDetails) {
-    const { cause, errno } = details;
-    super(code, message, { ...(cause === undefined ? {} : { cause }), ...(errno === undefined ? {} : { errno }) });
+    super(code, message, details);
     this.op = details.op;
     this.devargs = details.devargs;
     this.stage = details.stage;
