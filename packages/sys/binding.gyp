@@ -10,7 +10,7 @@
         "native/errors.c",
         "native/unix_dgram.c",
         "native/unix_seqpacket.c",
-        "native/unix_seqpacket_handle.c",
+        "native/unix_socket.c",
         "native/locks.c"
       ],
       # MSG_CMSG_CLOEXEC, struct ucred and SCM_CREDENTIALS are GNU extensions.

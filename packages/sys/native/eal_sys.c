@@ -1,13 +1,34 @@
 #include <node_api.h>
 
+#include "errors.h"
 #include "locks.h"
 #include "unix_dgram.h"
 #include "unix_seqpacket.h"
 
+/* The whole N-API surface of the addon, in one table (src/addon.ts types it).
+ * close and ref are shared by both socket kinds; their data names the kind. */
+#define METHOD(name, fn, data)                                                 \
+  { (name), NULL, (fn), NULL, NULL, NULL, napi_enumerable, (void *)(data) }
+
+static const napi_property_descriptor methods[] = {
+    METHOD("dgramBind", eal_dgram_bind, NULL),
+    METHOD("dgramSend", eal_dgram_send, NULL),
+    METHOD("dgramClose", eal_sock_close_fn, &eal_dgram_kind),
+    METHOD("dgramRef", eal_sock_ref_fn, &eal_dgram_kind),
+    METHOD("recordLock", eal_record_lock, NULL),
+    METHOD("recordLockTest", eal_record_lock_test, NULL),
+    METHOD("flockLock", eal_flock_lock, NULL),
+    METHOD("seqListen", eal_seq_listen, NULL),
+    METHOD("seqConnect", eal_seq_connect, NULL),
+    METHOD("seqOpen", eal_seq_open, NULL),
+    METHOD("seqSend", eal_seq_send, NULL),
+    METHOD("seqClose", eal_sock_close_fn, &eal_seq_kind),
+    METHOD("seqRef", eal_sock_ref_fn, &eal_seq_kind),
+};
+
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
-  if (eal_unix_dgram_init(env, exports) == NULL ||
-      eal_locks_init(env, exports) == NULL ||
-      eal_unix_seqpacket_init(env, exports) == NULL)
-    return NULL;
+  EAL_CALL(env, napi_define_properties(env, exports,
+                                       sizeof methods / sizeof methods[0],
+                                       methods));
   return exports;
 }

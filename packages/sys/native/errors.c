@@ -99,16 +99,25 @@ static int is_number(napi_env env, napi_value value, const char *name,
   return 1;
 }
 
-int eal_arg_fd(napi_env env, napi_value value, const char *name, int *out) {
-  double d;
+/* An integral number within min..max; otherwise a RangeError "<name> <limit>". */
+static int arg_integer(napi_env env, napi_value value, const char *name,
+                       double min, double max, const char *limit, double *out) {
   char message[128];
-  if (!is_number(env, value, name, &d))
+  if (!is_number(env, value, name, out))
     return 0;
-  if (d < 0 || d > 2147483647.0) {
-    snprintf(message, sizeof message, "%s must be a non-negative int32", name);
+  if (*out < min || *out > max) {
+    snprintf(message, sizeof message, "%s %s", name, limit);
     eal_throw_range(env, message);
     return 0;
   }
+  return 1;
+}
+
+int eal_arg_fd(napi_env env, napi_value value, const char *name, int *out) {
+  double d;
+  if (!arg_integer(env, value, name, 0, 2147483647.0,
+                   "must be a non-negative int32", &d))
+    return 0;
   *out = (int)d;
   return 1;
 }
@@ -116,15 +125,10 @@ int eal_arg_fd(napi_env env, napi_value value, const char *name, int *out) {
 int eal_arg_int64(napi_env env, napi_value value, const char *name, int64_t min,
                   int64_t *out) {
   double d;
-  char message[128];
-  if (!is_number(env, value, name, &d))
-    return 0;
   /* 2^53: beyond it a JS number no longer names one exact offset. */
-  if (d < (double)min || d > 9007199254740991.0) {
-    snprintf(message, sizeof message, "%s is out of range", name);
-    eal_throw_range(env, message);
+  if (!arg_integer(env, value, name, (double)min, 9007199254740991.0,
+                   "is out of range", &d))
     return 0;
-  }
   *out = (int64_t)d;
   return 1;
 }
@@ -132,16 +136,35 @@ int eal_arg_int64(napi_env env, napi_value value, const char *name, int64_t min,
 int eal_arg_uint32(napi_env env, napi_value value, const char *name,
                    uint32_t *out) {
   double d;
-  char message[128];
-  if (!is_number(env, value, name, &d))
+  if (!arg_integer(env, value, name, 0, 4294967295.0, "must be a uint32", &d))
     return 0;
-  if (d < 0 || d > 4294967295.0) {
-    snprintf(message, sizeof message, "%s must be a uint32", name);
-    eal_throw_range(env, message);
-    return 0;
-  }
   *out = (uint32_t)d;
   return 1;
+}
+
+int eal_arg_function(napi_env env, napi_value value, const char *name) {
+  napi_valuetype type;
+  char message[128];
+  if (napi_typeof(env, value, &type) == napi_ok && type == napi_function)
+    return 1;
+  snprintf(message, sizeof message, "%s must be a function", name);
+  eal_throw_type(env, message);
+  return 0;
+}
+
+int eal_arg_bytes(napi_env env, napi_value value, const char *name,
+                  void **data, size_t *len) {
+  napi_typedarray_type array_type;
+  bool is_typed = false;
+  char message[128];
+  if (napi_is_typedarray(env, value, &is_typed) == napi_ok && is_typed &&
+      napi_get_typedarray_info(env, value, &array_type, len, data, NULL,
+                               NULL) == napi_ok &&
+      array_type == napi_uint8_array)
+    return 1;
+  snprintf(message, sizeof message, "%s must be a Uint8Array", name);
+  eal_throw_type(env, message);
+  return 0;
 }
 
 char *eal_arg_string(napi_env env, napi_value value, const char *name,

@@ -34,6 +34,11 @@ int eal_arg_int64(napi_env env, napi_value value, const char *name, int64_t min,
                   int64_t *out);
 int eal_arg_uint32(napi_env env, napi_value value, const char *name,
                    uint32_t *out);
+/* A function, or 0 after a TypeError "<name> must be a function". */
+int eal_arg_function(napi_env env, napi_value value, const char *name);
+/* A Uint8Array's bytes (Buffers are ones), or 0 after a TypeError. */
+int eal_arg_bytes(napi_env env, napi_value value, const char *name,
+                  void **data, size_t *len);
 /* Returns a malloc'd NUL-terminated copy, or NULL after throwing. */
 char *eal_arg_string(napi_env env, napi_value value, const char *name,
                      size_t *len_out);

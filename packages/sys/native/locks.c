@@ -72,7 +72,7 @@ static napi_value boolean(napi_env env, bool value) {
 
 /* recordLock(fd, 'read'|'write'|'unlock', start, length) -> boolean:
  * false when another process holds a conflicting lock. */
-static napi_value record_lock(napi_env env, napi_callback_info info) {
+napi_value eal_record_lock(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
   struct flock fl;
@@ -95,7 +95,7 @@ static napi_value record_lock(napi_env env, napi_callback_info info) {
 }
 
 /* recordLockTest(fd | path, 'read'|'write', start, length) -> holder | null */
-static napi_value record_lock_test(napi_env env, napi_callback_info info) {
+napi_value eal_record_lock_test(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4], result;
   napi_valuetype type;
@@ -158,7 +158,7 @@ static napi_value record_lock_test(napi_env env, napi_callback_info info) {
 
 /* flockLock(fd, 'shared'|'exclusive'|'unlock') -> boolean (LOCK_NB):
  * false when another open file holds a conflicting lock. */
-static napi_value flock_lock(napi_env env, napi_callback_info info) {
+napi_value eal_flock_lock(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   int fd, op, rc;
@@ -176,16 +176,4 @@ static napi_value flock_lock(napi_env env, napi_callback_info info) {
   if (errno == EWOULDBLOCK)
     return boolean(env, false);
   return eal_throw_errno(env, errno, "flock", NULL);
-}
-
-napi_value eal_locks_init(napi_env env, napi_value exports) {
-  napi_property_descriptor props[] = {
-      {"recordLock", NULL, record_lock, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"recordLockTest", NULL, record_lock_test, NULL, NULL, NULL,
-       napi_enumerable, NULL},
-      {"flockLock", NULL, flock_lock, NULL, NULL, NULL, napi_enumerable, NULL},
-  };
-  EAL_CALL(env, napi_define_properties(env, exports,
-                                       sizeof props / sizeof props[0], props));
-  return exports;
 }

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 
 import { native } from './addon.js';
 import { SysError, settle } from './errors.js';
+import { retryWithBackoff } from './retry.js';
 import { assertFd, assertOneOf, assertPath, optionalBoolean, optionalInteger, optionalObject } from './validate.js';
 
 export type RecordLockType = 'read' | 'write';
@@ -50,7 +51,6 @@ export interface LockWaitOptions {
   name?: string;
 }
 
-const BACKOFF_FIRST_MS = 1;
 const BACKOFF_MAX_MS = 50;
 
 export interface LockHolderInfo {
@@ -86,39 +86,14 @@ function waitOptions(options: unknown, waitDefault: boolean): Required<Omit<Lock
   return { wait, timeoutMs, signal: o.signal, name: o.name };
 }
 
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      // The caller's own reason, whatever it is, as fs.promises and MpChannel do.
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /** Tries `attempt` until it succeeds, the deadline passes (then `timedOut()`) or the signal aborts. */
 async function retry(
   attempt: () => boolean,
-  options: { timeoutMs: number; signal?: AbortSignal },
+  options: { timeoutMs: number; signal?: AbortSignal | undefined },
   timedOut: () => Promise<Error>,
 ): Promise<true> {
-  const { signal } = options;
-  const deadline = performance.now() + options.timeoutMs;
-  let delay = BACKOFF_FIRST_MS;
-  for (;;) {
-    signal?.throwIfAborted();
-    if (attempt()) return true;
-    const left = deadline - performance.now();
-    if (left <= 0) throw await timedOut();
-    await pause(Math.min(delay, left), signal);
-    delay = Math.min(delay * 2, BACKOFF_MAX_MS);
-  }
+  if (await retryWithBackoff(attempt, { timeoutMs: options.timeoutMs, maxDelayMs: BACKOFF_MAX_MS, signal: options.signal })) return true;
+  throw await timedOut();
 }
 
 /**

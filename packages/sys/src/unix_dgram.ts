@@ -1,17 +1,8 @@
-import { EventEmitter } from 'node:events';
-import { closeSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
-
 import { native, type NativeDgramHandle, type NativeDgramListener } from './addon.js';
 import { SysError, fromAddon, settle } from './errors.js';
-import {
-  MAX_FDS_PER_DATAGRAM,
-  assertBytes,
-  assertFds,
-  assertPath,
-  optionalInteger,
-  optionalObject,
-} from './validate.js';
+import { retryWithBackoff } from './retry.js';
+import { NativeSocket, type NativeSocketEvents, closeQuietly, receiveBufferSizeOption } from './unix_socket.js';
+import { MAX_FDS_PER_DATAGRAM, assertBytes, assertFds, assertPath, optionalInteger, optionalObject } from './validate.js';
 
 export interface Credentials {
   pid: number;
@@ -43,13 +34,11 @@ export interface UnixDgramSocketOptions {
   maxReceiveFds?: number;
 }
 
-export interface UnixDgramSocketEvents {
+export interface UnixDgramSocketEvents extends NativeSocketEvents {
   datagram: [Datagram];
-  error: [SysError];
 }
 
 const DEFAULT_RECEIVE_BUFFER_SIZE = 4096;
-const MAX_RECEIVE_BUFFER_SIZE = 64 * 1024 * 1024;
 /** A full receiver queue is normal back-pressure; give the peer this long to drain it. */
 const SEND_RETRY_BUDGET_MS = 2000;
 const SEND_RETRY_MAX_DELAY_MS = 64;
@@ -57,22 +46,24 @@ const SEND_RETRY_MAX_DELAY_MS = 64;
 const errnoEAGAIN = 'EAGAIN';
 const errnoENOBUFS = 'ENOBUFS';
 
+type DatagramEvent = Exclude<Parameters<NativeDgramListener>, [Error]>;
+
+const calls = {
+  close: (handle: NativeDgramHandle) => native.dgramClose(handle),
+  ref: (handle: NativeDgramHandle, keepAlive: boolean) => native.dgramRef(handle, keepAlive),
+};
+
 /**
  * An AF_UNIX SOCK_DGRAM socket bound to a path, with SCM_RIGHTS fd passing and
  * SCM_CREDENTIALS on every received datagram. It starts receiving as soon as
  * it is bound; events are always emitted from the event loop, never during bind().
  */
-export class UnixDgramSocket extends EventEmitter<UnixDgramSocketEvents> {
+export class UnixDgramSocket extends NativeSocket<UnixDgramSocketEvents, NativeDgramHandle, Parameters<NativeDgramListener>> {
   readonly path: string;
-  readonly fd: number;
-  readonly #handle: NativeDgramHandle;
-  #closed = false;
 
-  private constructor(path: string, handle: NativeDgramHandle) {
-    super();
+  private constructor(path: string, receiveBufferSize: number, maxReceiveFds: number) {
+    super(calls, (listener) => native.dgramBind(path, receiveBufferSize, maxReceiveFds, listener));
     this.path = path;
-    this.fd = handle.fd;
-    this.#handle = handle;
   }
 
   /**
@@ -85,13 +76,7 @@ export class UnixDgramSocket extends EventEmitter<UnixDgramSocketEvents> {
     return settle(() => {
       assertPath(path, 'path');
       const opts = optionalObject(options, 'options');
-      const receiveBufferSize = optionalInteger(
-        opts.receiveBufferSize,
-        'options.receiveBufferSize',
-        DEFAULT_RECEIVE_BUFFER_SIZE,
-        1,
-        MAX_RECEIVE_BUFFER_SIZE,
-      );
+      const receiveBufferSize = receiveBufferSizeOption(opts, DEFAULT_RECEIVE_BUFFER_SIZE);
       const maxReceiveFds = optionalInteger(
         opts.maxReceiveFds,
         'options.maxReceiveFds',
@@ -99,15 +84,7 @@ export class UnixDgramSocket extends EventEmitter<UnixDgramSocketEvents> {
         0,
         MAX_FDS_PER_DATAGRAM,
       );
-      // The native side only calls back from the event loop, by which time
-      // `socket` is assigned.
-      const bound: { socket?: UnixDgramSocket } = {};
-      const listener: NativeDgramListener = (...event) => {
-        if (bound.socket !== undefined) bound.socket.#onNativeEvent(event);
-      };
-      const handle = native.dgramBind(path, receiveBufferSize, maxReceiveFds, listener);
-      bound.socket = new UnixDgramSocket(path, handle);
-      return bound.socket;
+      return new UnixDgramSocket(path, receiveBufferSize, maxReceiveFds);
     });
   }
 
@@ -121,62 +98,32 @@ export class UnixDgramSocket extends EventEmitter<UnixDgramSocketEvents> {
     assertPath(path, 'path');
     assertBytes(data, 'data');
     assertFds(fds, 'fds');
-    const deadline = performance.now() + SEND_RETRY_BUDGET_MS;
-    let delay = 1;
-    for (;;) {
-      let error: Error;
+    let queueFull: Error | undefined;
+    const attempt = (): boolean => {
       try {
-        native.dgramSend(this.#handle, path, data, fds);
-        return;
+        native.dgramSend(this.handle, path, data, fds);
+        return true;
       } catch (thrown) {
-        error = fromAddon(thrown);
+        const error = fromAddon(thrown);
+        if (!(error instanceof SysError && (error.code === errnoEAGAIN || error.code === errnoENOBUFS))) throw error;
+        queueFull = error;
+        return false;
       }
-      const full = error instanceof SysError && (error.code === errnoEAGAIN || error.code === errnoENOBUFS);
-      if (!full) throw error;
-      if (performance.now() >= deadline) {
-        throw new SysError(errnoEAGAIN, 'sendmsg', path, { cause: error });
-      }
-      await sleep(delay);
-      delay = Math.min(delay * 2, SEND_RETRY_MAX_DELAY_MS);
-    }
+    };
+    if (await retryWithBackoff(attempt, { timeoutMs: SEND_RETRY_BUDGET_MS, maxDelayMs: SEND_RETRY_MAX_DELAY_MS })) return;
+    throw new SysError(errnoEAGAIN, 'sendmsg', path, { cause: queueFull });
   }
 
   /** Stops receiving and closes the fd. Idempotent. The path is left in place. */
   close(): Promise<void> {
-    return settle(() => {
-      if (this.#closed) return;
-      this.#closed = true;
-      native.dgramClose(this.#handle);
-    });
+    return settle(() => this.closeHandle());
   }
 
-  /** Lets the socket keep the event loop alive (the default). */
-  ref(): this {
-    if (!this.#closed) native.dgramRef(this.#handle, true);
-    return this;
-  }
-
-  /** Lets the process exit while this socket is open. */
-  unref(): this {
-    if (!this.#closed) native.dgramRef(this.#handle, false);
-    return this;
-  }
-
-  #onNativeEvent(event: Parameters<NativeDgramListener>): void {
-    if (event[0] !== null) {
-      this.emit('error', SysError.fromNative(event[0]));
-      return;
-    }
+  protected override onNativeEvent(event: DatagramEvent): void {
     const [, data, size, truncated, controlTruncated, peer, fds, credentials] = event;
     if (this.listenerCount('datagram') === 0) {
       // Nobody can ever see these fds: closing them is the only way not to leak.
-      for (const fd of fds) {
-        try {
-          closeSync(fd);
-        } catch {
-          // already gone: nothing to release
-        }
-      }
+      for (const fd of fds) closeQuietly(fd);
       return;
     }
     this.emit('datagram', { data, size, truncated, controlTruncated, peer, fds, credentials });

@@ -1,8 +1,7 @@
-import { EventEmitter } from 'node:events';
-import { closeSync } from 'node:fs';
-
 import { native, type NativeSeqpacketHandle, type NativeSeqpacketListener } from './addon.js';
 import { SysError, fromAddon, settle } from './errors.js';
+import { retryWithBackoff } from './retry.js';
+import { NativeSocket, type NativeSocketEvents, closeQuietly, receiveBufferSizeOption } from './unix_socket.js';
 import { assertBytes, assertPath, optionalInteger, optionalObject } from './validate.js';
 
 /** One whole message of a SOCK_SEQPACKET connection. */
@@ -31,55 +30,36 @@ export interface SeqpacketSendOptions {
   signal?: AbortSignal;
 }
 
-export interface UnixSeqpacketSocketEvents {
+export interface UnixSeqpacketSocketEvents extends NativeSocketEvents {
   message: [SeqpacketMessage];
   /** The peer closed (or sent an empty message, which DPDK reads the same way). */
   end: [];
-  error: [SysError];
 }
 
-export interface UnixSeqpacketServerEvents {
+export interface UnixSeqpacketServerEvents extends NativeSocketEvents {
   connection: [UnixSeqpacketSocket];
-  error: [SysError];
 }
 
 const DEFAULT_RECEIVE_BUFFER_SIZE = 65536;
-const MAX_RECEIVE_BUFFER_SIZE = 64 * 1024 * 1024;
 const DEFAULT_SEND_TIMEOUT_MS = 2000;
 const SEND_RETRY_MAX_DELAY_MS = 32;
 
-function closeQuietly(fd: number): void {
-  try {
-    closeSync(fd);
-  } catch {
-    // already gone: nothing to release
-  }
-}
+type SeqpacketEvent = Exclude<Parameters<NativeSeqpacketListener>, [Error]>;
 
-function receiveBufferSize(opts: Readonly<Record<string, unknown>>): number {
-  return optionalInteger(
-    opts.receiveBufferSize,
-    'options.receiveBufferSize',
-    DEFAULT_RECEIVE_BUFFER_SIZE,
-    1,
-    MAX_RECEIVE_BUFFER_SIZE,
-  );
-}
+/** Listeners and connections are handles of one kind. */
+const calls = {
+  close: (handle: NativeSeqpacketHandle) => native.seqClose(handle),
+  ref: (handle: NativeSeqpacketHandle, keepAlive: boolean) => native.seqRef(handle, keepAlive),
+};
 
 /**
  * A connected AF_UNIX SOCK_SEQPACKET socket: message boundaries are kept, so
  * one send() is one 'message' on the other side. Events come from the event
  * loop only; nothing here ever blocks.
  */
-export class UnixSeqpacketSocket extends EventEmitter<UnixSeqpacketSocketEvents> {
-  readonly fd: number;
-  readonly #handle: NativeSeqpacketHandle;
-  #closed = false;
-
-  private constructor(handle: NativeSeqpacketHandle) {
-    super();
-    this.fd = handle.fd;
-    this.#handle = handle;
+export class UnixSeqpacketSocket extends NativeSocket<UnixSeqpacketSocketEvents, NativeSeqpacketHandle, Parameters<NativeSeqpacketListener>> {
+  private constructor(fd: number, size: number) {
+    super(calls, (listener) => native.seqOpen(fd, size, listener));
   }
 
   /**
@@ -90,7 +70,7 @@ export class UnixSeqpacketSocket extends EventEmitter<UnixSeqpacketSocketEvents>
   static connect(path: string, options?: UnixSeqpacketSocketOptions): Promise<UnixSeqpacketSocket> {
     return settle(() => {
       assertPath(path, 'path');
-      const size = receiveBufferSize(optionalObject(options, 'options'));
+      const size = receiveBufferSizeOption(optionalObject(options, 'options'), DEFAULT_RECEIVE_BUFFER_SIZE);
       const fd = native.seqConnect(path);
       return UnixSeqpacketSocket.adopt(fd, size);
     });
@@ -98,20 +78,15 @@ export class UnixSeqpacketSocket extends EventEmitter<UnixSeqpacketSocketEvents>
 
   /** Wraps a connected fd (taking ownership: it is closed even when this throws). */
   static adopt(fd: number, size: number = DEFAULT_RECEIVE_BUFFER_SIZE): UnixSeqpacketSocket {
-    const bound: { socket?: UnixSeqpacketSocket } = {};
-    const listener: NativeSeqpacketListener = (...event) => {
-      if (bound.socket !== undefined) bound.socket.#onNativeEvent(event);
-    };
     try {
-      bound.socket = new UnixSeqpacketSocket(native.seqOpen(fd, size, listener));
+      return new UnixSeqpacketSocket(fd, size);
     } catch (error) {
       throw fromAddon(error);
     }
-    return bound.socket;
   }
 
   get closed(): boolean {
-    return this.#closed;
+    return this.isClosed;
   }
 
   /**
@@ -122,7 +97,7 @@ export class UnixSeqpacketSocket extends EventEmitter<UnixSeqpacketSocketEvents>
   trySend(data: Uint8Array): boolean {
     assertBytes(data, 'data');
     try {
-      native.seqSend(this.#handle, data);
+      native.seqSend(this.handle, data);
       return true;
     } catch (thrown) {
       const error = fromAddon(thrown);
@@ -143,47 +118,16 @@ export class UnixSeqpacketSocket extends EventEmitter<UnixSeqpacketSocketEvents>
     if (signal !== undefined && !(signal instanceof AbortSignal)) {
       throw new TypeError('options.signal must be an AbortSignal');
     }
-    const deadline = performance.now() + timeoutMs;
-    let delay = 1;
-    for (;;) {
-      signal?.throwIfAborted();
-      if (this.trySend(data)) return;
-      if (performance.now() >= deadline) throw new SysError('EAGAIN', 'send');
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', done);
-          resolve();
-        };
-        const timer = setTimeout(done, delay);
-        signal?.addEventListener('abort', done, { once: true });
-      });
-      delay = Math.min(delay * 2, SEND_RETRY_MAX_DELAY_MS);
-    }
+    if (await retryWithBackoff(() => this.trySend(data), { timeoutMs, maxDelayMs: SEND_RETRY_MAX_DELAY_MS, signal })) return;
+    throw new SysError('EAGAIN', 'send');
   }
 
   /** Stops receiving and closes the fd. Idempotent. */
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    native.seqClose(this.#handle);
+    this.closeHandle();
   }
 
-  ref(): this {
-    if (!this.#closed) native.seqRef(this.#handle, true);
-    return this;
-  }
-
-  unref(): this {
-    if (!this.#closed) native.seqRef(this.#handle, false);
-    return this;
-  }
-
-  #onNativeEvent(event: Parameters<NativeSeqpacketListener>): void {
-    if (event[0] !== null) {
-      this.emit('error', SysError.fromNative(event[0]));
-      return;
-    }
+  protected override onNativeEvent(event: SeqpacketEvent): void {
     const [, data, size, truncated] = event;
     if (data === null || typeof data === 'number') {
       this.emit('end');
@@ -194,18 +138,13 @@ export class UnixSeqpacketSocket extends EventEmitter<UnixSeqpacketSocketEvents>
 }
 
 /** A listening AF_UNIX SOCK_SEQPACKET socket bound to a path. */
-export class UnixSeqpacketServer extends EventEmitter<UnixSeqpacketServerEvents> {
+export class UnixSeqpacketServer extends NativeSocket<UnixSeqpacketServerEvents, NativeSeqpacketHandle, Parameters<NativeSeqpacketListener>> {
   readonly path: string;
-  readonly fd: number;
-  readonly #handle: NativeSeqpacketHandle;
   readonly #receiveBufferSize: number;
-  #closed = false;
 
-  private constructor(path: string, handle: NativeSeqpacketHandle, size: number) {
-    super();
+  private constructor(path: string, backlog: number, size: number) {
+    super(calls, (listener) => native.seqListen(path, backlog, listener));
     this.path = path;
-    this.fd = handle.fd;
-    this.#handle = handle;
     this.#receiveBufferSize = size;
   }
 
@@ -219,42 +158,20 @@ export class UnixSeqpacketServer extends EventEmitter<UnixSeqpacketServerEvents>
       assertPath(path, 'path');
       const opts = optionalObject(options, 'options');
       const backlog = optionalInteger(opts.backlog, 'options.backlog', 16, 1, 4096);
-      const size = receiveBufferSize(opts);
-      const bound: { server?: UnixSeqpacketServer } = {};
-      const listener: NativeSeqpacketListener = (...event) => {
-        if (bound.server !== undefined) bound.server.#onNativeEvent(event);
-        else if (event[0] === null && typeof event[1] === 'number') closeQuietly(event[1]);
-      };
-      bound.server = new UnixSeqpacketServer(path, native.seqListen(path, backlog, listener), size);
-      return bound.server;
+      const size = receiveBufferSizeOption(opts, DEFAULT_RECEIVE_BUFFER_SIZE);
+      return new UnixSeqpacketServer(path, backlog, size);
     });
   }
 
   /** Stops accepting and closes the fd; connections already made stay open. The path is left in place. */
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    native.seqClose(this.#handle);
+    this.closeHandle();
   }
 
-  ref(): this {
-    if (!this.#closed) native.seqRef(this.#handle, true);
-    return this;
-  }
-
-  unref(): this {
-    if (!this.#closed) native.seqRef(this.#handle, false);
-    return this;
-  }
-
-  #onNativeEvent(event: Parameters<NativeSeqpacketListener>): void {
-    if (event[0] !== null) {
-      this.emit('error', SysError.fromNative(event[0]));
-      return;
-    }
+  protected override onNativeEvent(event: SeqpacketEvent): void {
     const fd = event[1];
     if (typeof fd !== 'number') return;
-    if (this.#closed || this.listenerCount('connection') === 0) {
+    if (this.isClosed || this.listenerCount('connection') === 0) {
       closeQuietly(fd);
       return;
     }
@@ -262,7 +179,7 @@ export class UnixSeqpacketServer extends EventEmitter<UnixSeqpacketServerEvents>
     try {
       socket = UnixSeqpacketSocket.adopt(fd, this.#receiveBufferSize);
     } catch (error) {
-      this.emit('error', SysError.fromNative(error));
+      this.emitError(error);
       return;
     }
     this.emit('connection', socket);

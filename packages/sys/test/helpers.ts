@@ -65,6 +65,28 @@ interface ChildReply {
   error?: { name: string; message: string; code?: string };
 }
 
+/** Lets one waiter at a time sleep until something arrives or its deadline passes. */
+class Wakers {
+  readonly #wakers = new Set<() => void>();
+
+  /** Resolves at the next wake() or after `ms`, whichever comes first. */
+  sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.#wakers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.#wakers.add(wake);
+    });
+  }
+
+  wake(): void {
+    for (const wake of [...this.#wakers]) wake();
+  }
+}
+
 const running = new Set<Child>();
 
 /** A real child process running a fixture, killed by pid in killChildren(). */
@@ -77,7 +99,7 @@ export class Child {
   #nextId = 1;
   readonly #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   readonly #events: ChildEvent[] = [];
-  readonly #wakers = new Set<() => void>();
+  readonly #wakers = new Wakers();
 
   private constructor(script: string, args: readonly string[], ipc: boolean) {
     this.process = spawn(process.execPath, [fixture(script), ...args], {
@@ -132,15 +154,7 @@ export class Child {
       if (index >= 0) return this.#events.splice(index, 1)[0] as ChildEvent;
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out waiting for ${what} from child ${this.pid}; stderr: ${this.stderr}`);
-      await new Promise<void>((resolve) => {
-        const wake = (): void => {
-          clearTimeout(timer);
-          this.#wakers.delete(wake);
-          resolve();
-        };
-        const timer = setTimeout(wake, left);
-        this.#wakers.add(wake);
-      });
+      await this.#wakers.sleep(left);
     }
   }
 
@@ -169,7 +183,7 @@ export class Child {
       return;
     }
     this.#events.push(received as ChildEvent);
-    for (const wake of [...this.#wakers]) wake();
+    this.#wakers.wake();
   }
 }
 
@@ -190,11 +204,11 @@ export async function killChildren(): Promise<void> {
 /** Collects a socket's datagrams so a test can await them in order. */
 export class Inbox<T> {
   readonly items: T[] = [];
-  readonly #wakers = new Set<() => void>();
+  readonly #wakers = new Wakers();
 
   push = (item: T): void => {
     this.items.push(item);
-    for (const wake of [...this.#wakers]) wake();
+    this.#wakers.wake();
   };
 
   async next(what: string, timeoutMs = 10_000): Promise<T> {
@@ -202,15 +216,7 @@ export class Inbox<T> {
     while (this.items.length === 0) {
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-      await new Promise<void>((resolve) => {
-        const wake = (): void => {
-          clearTimeout(timer);
-          this.#wakers.delete(wake);
-          resolve();
-        };
-        const timer = setTimeout(wake, left);
-        this.#wakers.add(wake);
-      });
+      await this.#wakers.sleep(left);
     }
     return this.items.shift() as T;
   }

@@ -27,6 +27,16 @@ interface Outcome {
   at: number;
 }
 
+/** A file in a fresh directory, flock()ed by a peer child with `operation`. */
+async function flockedByChild(operation: 'shared' | 'exclusive') {
+  const dir = await makeTempDir();
+  const file = join(dir, 'f');
+  writeFileSync(file, 'x');
+  const holder = await Child.peer();
+  expect(await holder.request('flock', { path: file, operation, wait: false })).toBe(true);
+  return { dir, file, holder };
+}
+
 it('four locks held by stopped processes: fs.promises keeps working, each wait ends at its deadline naming lock and holder, abort ends another', async () => {
   const dir = await makeTempDir();
   const files = ['flock-a', 'flock-b', 'record-a', 'record-b'].map((name) => join(dir, name));
@@ -62,11 +72,7 @@ it('four locks held by stopped processes: fs.promises keeps working, each wait e
 });
 
 it('a lock wait rejects at once for an aborted signal, and with ETIMEDOUT for timeoutMs 0; flockHolder finds the holder', async () => {
-  const dir = await makeTempDir();
-  const file = join(dir, 'f');
-  writeFileSync(file, 'x');
-  const holder = await Child.peer();
-  expect(await holder.request('flock', { path: file, operation: 'shared', wait: false })).toBe(true);
+  const { file, holder } = await flockedByChild('shared');
   const { open } = await import('node:fs/promises');
   const handle = await open(file, 'r');
   try {
@@ -87,11 +93,7 @@ it('a lock wait rejects at once for an aborted signal, and with ETIMEDOUT for ti
 });
 
 it('flockHolder reads /proc/locks again when a pass misses the holder, as a read racing other lock changes can', async () => {
-  const dir = await makeTempDir();
-  const file = join(dir, 'f');
-  writeFileSync(file, 'x');
-  const holder = await Child.peer();
-  expect(await holder.request('flock', { path: file, operation: 'exclusive', wait: false })).toBe(true);
+  const { dir, file, holder } = await flockedByChild('exclusive');
   const holderLine = (line: string): boolean => line.includes(' FLOCK ') && line.trim().split(/\s+/)[4] === String(holder.pid);
   // One read can miss the line (that is the point of this test): read until it is there, with a deadline.
   let real = '';

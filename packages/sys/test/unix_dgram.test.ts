@@ -21,6 +21,23 @@ async function bindHere(path: string, options?: Parameters<typeof UnixDgramSocke
   return { socket, inbox };
 }
 
+/** The child peer's file spec: created with `content`, unlinked and closed by the child once sent. */
+function childFile(dir: string, name: string, content: string) {
+  return { path: join(dir, name), content, unlink: true };
+}
+
+/** A socket here and a peer child bound at childPath, both in a fresh directory. */
+async function withChild(options?: Parameters<typeof UnixDgramSocket.bind>[1]) {
+  const dir = await makeTempDir();
+  const childPath = join(dir, 'child.sock');
+  const { socket, inbox } = await bindHere(join(dir, 'parent.sock'), options);
+  const child = await Child.peer();
+  await child.request('bind', { name: 's', path: childPath });
+  /** Has the child send one datagram to this process's socket. */
+  const childSends = (args: Record<string, unknown>) => child.request('send', { name: 's', to: socket.path, ...args });
+  return { dir, childPath, socket, inbox, child, childSends };
+}
+
 function readAll(fd: number): string {
   const buffer = Buffer.alloc(4096);
   return buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0)).toString('utf8');
@@ -52,11 +69,7 @@ interface ReportedDatagram {
 
 describe('UnixDgramSocket between processes', () => {
   it('carries a datagram to another process and back with identical bytes and the sender path as peer', async () => {
-    const dir = await makeTempDir();
-    const childPath = join(dir, 'child.sock');
-    const { socket, inbox } = await bindHere(join(dir, 'parent.sock'));
-    const child = await Child.peer();
-    await child.request('bind', { name: 's', path: childPath });
+    const { childPath, socket, inbox, child } = await withChild();
     await child.request('echo', { name: 's' });
 
     const payload = Buffer.alloc(332);
@@ -78,11 +91,8 @@ describe('UnixDgramSocket between processes', () => {
   });
 
   it("reports the sending child's pid, uid and gid as credentials", async () => {
-    const dir = await makeTempDir();
-    const { socket, inbox } = await bindHere(join(dir, 'parent.sock'));
-    const child = await Child.peer();
-    await child.request('bind', { name: 's', path: join(dir, 'child.sock') });
-    await child.request('send', { name: 's', to: socket.path, data: 'aa' });
+    const { inbox, child, childSends } = await withChild();
+    await childSends({ data: 'aa' });
 
     const d = await inbox.next('the datagram from the child');
     expect(d.credentials).toEqual({ pid: child.pid, uid: process.getuid?.(), gid: process.getgid?.() });
@@ -90,18 +100,10 @@ describe('UnixDgramSocket between processes', () => {
   });
 
   it('hands over an fd the child opened so this process reads and writes the same file through it', async () => {
-    const dir = await makeTempDir();
-    const { socket, inbox } = await bindHere(join(dir, 'parent.sock'));
-    const child = await Child.peer();
-    await child.request('bind', { name: 's', path: join(dir, 'child.sock') });
+    const { dir, inbox, childSends } = await withChild();
     // The child unlinks the file and closes its fd after sending: the passed fd
     // is then the only way left to reach the file.
-    await child.request('send', {
-      name: 's',
-      to: socket.path,
-      data: '01',
-      files: [{ path: join(dir, 'secret.txt'), content: 'written by the child', unlink: true }],
-    });
+    await childSends({ data: '01', files: [childFile(dir, 'secret.txt', 'written by the child')] });
 
     const d = await inbox.next('the datagram carrying an fd');
     expect(d.fds).toHaveLength(1);
@@ -113,11 +115,7 @@ describe('UnixDgramSocket between processes', () => {
   });
 
   it('passes several fds in both directions', async () => {
-    const dir = await makeTempDir();
-    const childPath = join(dir, 'child.sock');
-    const { socket, inbox } = await bindHere(join(dir, 'parent.sock'));
-    const child = await Child.peer();
-    await child.request('bind', { name: 's', path: childPath });
+    const { dir, childPath, socket, inbox, child, childSends } = await withChild();
 
     // Parent -> child: three files; the child reads each and appends to it.
     const files = ['one', 'two', 'three'].map((name) => {
@@ -138,31 +136,14 @@ describe('UnixDgramSocket between processes', () => {
     for (const f of files) expect(readFileSync(f.path, 'utf8')).toBe(`parent file ${f.name} +seen by ${child.pid}`);
 
     // Child -> parent: two files of its own in one datagram.
-    await child.request('send', {
-      name: 's',
-      to: socket.path,
-      data: '02',
-      files: [
-        { path: join(dir, 'c1.txt'), content: 'child file 1', unlink: true },
-        { path: join(dir, 'c2.txt'), content: 'child file 2', unlink: true },
-      ],
-    });
+    await childSends({ data: '02', files: [childFile(dir, 'c1.txt', 'child file 1'), childFile(dir, 'c2.txt', 'child file 2')] });
     const d = await inbox.next('the fds from the child');
     expect(d.fds.map(readAll)).toEqual(['child file 1', 'child file 2']);
   });
 
   it('receives the 253 fds DPDK allows in one datagram without MSG_CTRUNC', async () => {
-    const dir = await makeTempDir();
-    const { socket, inbox } = await bindHere(join(dir, 'parent.sock'));
-    const child = await Child.peer();
-    await child.request('bind', { name: 's', path: join(dir, 'child.sock') });
-    await child.request('send', {
-      name: 's',
-      to: socket.path,
-      data: '03',
-      files: [{ path: join(dir, 'many.txt'), content: 'same file', unlink: true }],
-      repeatFd: 253,
-    });
+    const { dir, inbox, childSends } = await withChild();
+    await childSends({ data: '03', files: [childFile(dir, 'many.txt', 'same file')], repeatFd: 253 });
     const d = await inbox.next('253 fds');
     expect(d.controlTruncated).toBe(false);
     expect(d.fds).toHaveLength(253);
@@ -171,17 +152,8 @@ describe('UnixDgramSocket between processes', () => {
   });
 
   it('reports MSG_CTRUNC and still hands over the fds that fit when a datagram brings more fds than maxReceiveFds', async () => {
-    const dir = await makeTempDir();
-    const { socket, inbox } = await bindHere(join(dir, 'parent.sock'), { maxReceiveFds: 1 });
-    const child = await Child.peer();
-    await child.request('bind', { name: 's', path: join(dir, 'child.sock') });
-    await child.request('send', {
-      name: 's',
-      to: socket.path,
-      data: '04',
-      files: [{ path: join(dir, 'f.txt'), content: 'x', unlink: true }],
-      repeatFd: 20,
-    });
+    const { dir, inbox, child, childSends } = await withChild({ maxReceiveFds: 1 });
+    await childSends({ data: '04', files: [childFile(dir, 'f.txt', 'x')], repeatFd: 20 });
     const d = await inbox.next('the datagram with too many fds');
     expect(d.controlTruncated).toBe(true);
     expect(d.credentials?.pid).toBe(child.pid);
@@ -191,13 +163,10 @@ describe('UnixDgramSocket between processes', () => {
   });
 
   it('reports a datagram larger than receiveBufferSize as truncated with its real size', async () => {
-    const dir = await makeTempDir();
-    const { socket, inbox } = await bindHere(join(dir, 'parent.sock'), { receiveBufferSize: 64 });
-    const child = await Child.peer();
-    await child.request('bind', { name: 's', path: join(dir, 'child.sock') });
+    const { inbox, childSends } = await withChild({ receiveBufferSize: 64 });
     const big = Buffer.alloc(1000, 0x5a);
     big.write('head', 0);
-    await child.request('send', { name: 's', to: socket.path, data: big.toString('hex') });
+    await childSends({ data: big.toString('hex') });
 
     const d = await inbox.next('the oversized datagram');
     expect(d.truncated).toBe(true);
@@ -207,10 +176,7 @@ describe('UnixDgramSocket between processes', () => {
   });
 
   it('delivers a burst far beyond the receive queue length, in order, by retrying a full queue', async () => {
-    const dir = await makeTempDir();
-    const { socket, inbox } = await bindHere(join(dir, 'parent.sock'));
-    const child = await Child.peer();
-    await child.request('bind', { name: 's', path: join(dir, 'child.sock') });
+    const { socket, inbox, child } = await withChild();
     const count = 500;
     await child.request('sendMany', { name: 's', to: socket.path, count });
     const seen: number[] = [];
@@ -219,11 +185,7 @@ describe('UnixDgramSocket between processes', () => {
   });
 
   it('rejects with SysError EAGAIN after the retry budget when the receiver never drains its queue', async () => {
-    const dir = await makeTempDir();
-    const childPath = join(dir, 'child.sock');
-    const { socket } = await bindHere(join(dir, 'parent.sock'));
-    const child = await Child.peer();
-    await child.request('bind', { name: 's', path: childPath });
+    const { childPath, socket, child } = await withChild();
     process.kill(child.pid, 'SIGSTOP');
     let error: unknown;
     // net.unix.max_dgram_qlen is small (10 by default); a stopped receiver fills up quickly.

@@ -27,8 +27,9 @@ interface Pair {
   path: string;
 }
 
-async function pair(options: { receiveBufferSize?: number } = {}): Promise<Pair> {
-  const path = join(await makeTempDir(), 'seq.sock');
+/** A server listening at `name` in a fresh directory; its connections are closed after the test. */
+async function listenHere(name: string, options: { receiveBufferSize?: number } = {}) {
+  const path = join(await makeTempDir(), name);
   const server = await UnixSeqpacketServer.listen(path, options);
   servers.push(server);
   const connections = new Inbox<UnixSeqpacketSocket>();
@@ -36,6 +37,11 @@ async function pair(options: { receiveBufferSize?: number } = {}): Promise<Pair>
     sockets.push(socket);
     connections.push(socket);
   });
+  return { path, server, connections };
+}
+
+async function pair(options: { receiveBufferSize?: number } = {}): Promise<Pair> {
+  const { path, server, connections } = await listenHere('seq.sock', options);
   const client = await UnixSeqpacketSocket.connect(path, options);
   sockets.push(client);
   const accepted = await connections.next('the server to accept');
@@ -90,14 +96,7 @@ describe('UnixSeqpacketSocket', () => {
   });
 
   it('never blocks on a peer that does not read: trySend says false, send times out with EAGAIN, abort wins', async () => {
-    const path = join(await makeTempDir(), 'silent.sock');
-    const server = await UnixSeqpacketServer.listen(path);
-    servers.push(server);
-    const connections = new Inbox<UnixSeqpacketSocket>();
-    server.on('connection', (s) => {
-      sockets.push(s);
-      connections.push(s);
-    });
+    const { path, connections } = await listenHere('silent.sock');
     const child = spawn('python3', [fixture('seqpacket-echo.py'), path, 'silent'], { stdio: 'ignore' });
     try {
       const peer = await connections.next('python to connect');
@@ -175,14 +174,7 @@ describe('UnixSeqpacketSocket', () => {
   });
 
   it("talks to Python's SOCK_SEQPACKET socket (dpdk-telemetry.py's socket type)", async () => {
-    const path = join(await makeTempDir(), 'py.sock');
-    const server = await UnixSeqpacketServer.listen(path);
-    servers.push(server);
-    const connections = new Inbox<UnixSeqpacketSocket>();
-    server.on('connection', (s) => {
-      sockets.push(s);
-      connections.push(s);
-    });
+    const { path, connections } = await listenHere('py.sock');
     const child = spawn('python3', [fixture('seqpacket-echo.py'), path], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
