@@ -8,6 +8,7 @@ import {
   type MpParamDecoders,
   type MpTrace,
   PrimaryLock,
+  type ProcessType,
   RTE_MP_MAX_PARAM_LEN,
   UnixTransport,
   createRuntimeDir,
@@ -76,7 +77,7 @@ function withChannelOptions(command: Command): Command {
 }
 
 async function openChannel(
-  role: 'primary' | 'secondary',
+  role: ProcessType,
   options: ChannelOptions,
   io: CliIo,
   echoRequests: boolean,

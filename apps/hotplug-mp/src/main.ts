@@ -1,23 +1,20 @@
 // hotplug-mp <EAL args> [-- app args]: DPDK's examples/multi_process/hotplug_mp.
-import { init, type Eal } from '@eal-ts/eal';
+import { type Eal, EalArgsError, EalHelpRequested, usage } from '@eal-ts/eal';
 import { interact } from './cmdline.js';
-import type { HotplugAppContext } from './commands.js';
-
-function context(eal: Eal): HotplugAppContext {
-  return {
-    buses: eal.buses,
-    hotplugAdd: (bus, name, args) => eal.hotplug.hotplugAdd(bus, name, args),
-    hotplugRemove: (bus, name) => eal.hotplug.hotplugRemove(bus, name),
-    ports: async () => (await eal.ports.list()).map((port) => ({ portId: port.portId, name: port.name })),
-  };
-}
+import { PRGNAME, appContext, initEal } from './eal_app.js';
 
 async function main(argv: string[]): Promise<number> {
   let eal: Eal;
   try {
-    eal = await init(argv, { prgname: 'hotplug-mp' });
-  } catch {
-    // init has already said what was wrong (and printed the usage, for a bad option).
+    eal = await initEal(argv);
+  } catch (error) {
+    // -h, --log-level=help: the text on stdout, then exit 0, as DPDK's rte_eal_init.
+    if (error instanceof EalHelpRequested) {
+      process.stdout.write(error.text);
+      return error.exitCode;
+    }
+    // init has already said what was wrong; for a bad option the usage follows, as in DPDK.
+    if (error instanceof EalArgsError) process.stdout.write(usage(PRGNAME));
     return 1;
   }
   // Application arguments (after `--`): --json prints observer events as JSON lines.
@@ -36,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => resolve());
   });
   try {
-    await interact(context(eal), { input: process.stdin, output: process.stdout }, stop);
+    await interact(appContext(eal), { input: process.stdin, output: process.stdout }, stop);
   } finally {
     await eal.cleanup();
   }

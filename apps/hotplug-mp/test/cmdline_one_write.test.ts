@@ -4,9 +4,9 @@
 // cmdline; the output stream records each write() call.
 import { PassThrough, Writable } from 'node:stream';
 import { afterEach, expect, it } from 'vitest';
-import { init, type Eal } from '@eal-ts/eal';
+import type { Eal } from '@eal-ts/eal';
 import { interact, PROMPT } from '../src/cmdline.js';
-import type { HotplugAppContext } from '../src/commands.js';
+import { appContext, initEal } from '../src/eal_app.js';
 
 let eal: Eal | undefined;
 afterEach(async () => {
@@ -14,17 +14,8 @@ afterEach(async () => {
   eal = undefined;
 });
 
-function context(e: Eal): HotplugAppContext {
-  return {
-    buses: e.buses,
-    hotplugAdd: (bus, name, args) => e.hotplug.hotplugAdd(bus, name, args),
-    hotplugRemove: (bus, name) => e.hotplug.hotplugRemove(bus, name),
-    ports: async () => (await e.ports.list()).map((port) => ({ portId: port.portId, name: port.name })),
-  };
-}
-
 it('a scripted command costs one write: echo, result and prompt together, same bytes as before', async () => {
-  eal = await init(['-l', '0', '--no-pci', '--in-memory', '--log-level=lib.eal:error'], { prgname: 'hotplug-mp' });
+  eal = await initEal(['-l', '0', '--no-pci', '--in-memory', '--log-level=lib.eal:error']);
   const writes: string[] = [];
   const output = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -33,7 +24,7 @@ it('a scripted command costs one write: echo, result and prompt together, same b
     },
   });
   const input = new PassThrough();
-  const session = interact(context(eal), { input, output }, new Promise<void>(() => undefined));
+  const session = interact(appContext(eal), { input, output }, new Promise<void>(() => undefined));
   input.end('attach net_null0\nlist\ndetach net_null0\nbogus\nquit\n');
   await session;
   expect(writes).toEqual([

@@ -1,5 +1,4 @@
 export {
-  type ProcessType,
   VdevBus,
   type VdevBusOptions,
   VdevDevice,

@@ -12,6 +12,7 @@ import {
   parseKvargs,
 } from '@eal-ts/bus';
 import { LogRegistry } from '@eal-ts/log';
+import type { ProcessType } from '@eal-ts/mp-channel';
 import { VDEV_SCAN_TIMEOUT_MS, VdevMp, type VdevMpChannel } from './vdev_mp.js';
 
 /**
@@ -48,8 +49,6 @@ export interface VdevDriver extends Driver<VdevDevice> {
 
 /** rte_vdev_scan_callback: runs at the start of every scan; it may add devargs (`bus.addVdevArg`). */
 export type VdevScanCallback = (bus: VdevBus) => void | Promise<void>;
-
-export type ProcessType = 'primary' | 'secondary';
 
 export interface VdevBusOptions extends BusOptions {
   /**

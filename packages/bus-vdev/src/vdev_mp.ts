@@ -1,7 +1,7 @@
 import { EalError, RTE_DEV_NAME_MAX_LEN } from '@eal-ts/bus';
 import { errnoNameOf } from '@eal-ts/errno';
 import type { Logger } from '@eal-ts/log';
-import type { MpChannel, MpMessage } from '@eal-ts/mp-channel';
+import type { MpChannel, MpMessage, ProcessType } from '@eal-ts/mp-channel';
 
 /** The action name of vdev discovery (VDEV_MP_KEY). */
 export const VDEV_MP_KEY = 'bus_vdev_mp';
@@ -125,7 +125,7 @@ export class VdevMp {
 
   constructor(
     private readonly channel: VdevMpChannel,
-    private readonly role: 'primary' | 'secondary',
+    private readonly role: ProcessType,
     private readonly host: VdevMpHost,
     private readonly log: Logger,
     private readonly timeoutMs: number = VDEV_SCAN_TIMEOUT_MS,

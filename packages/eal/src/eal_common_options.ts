@@ -1,18 +1,18 @@
 /**
  * DPDK's EAL command line (lib/eal/common/eal_common_options.c and the
- * Linux part of lib/eal/linux/eal.c, DPDK 22.11), parsed with getopt_long's
- * rules: short options cluster (`-hv`) and take their argument attached
- * (`-l0-3`) or as the next word (`-l 0-3`); long options take `--name=value`
- * or `--name value` (an optional argument only with `=`), and any unique
- * prefix of a long name works (`--file=x`); non-option words are moved
- * behind the options (glibc's permutation); `--` ends the options.
+ * Linux part of lib/eal/linux/eal.c, DPDK 22.11), read with getopt_long's
+ * rules (getopt_long.ts). Table-driven: each option's spec below carries its
+ * names, its argument syntax, the defaults of what it sets and how it
+ * applies; eal_check_common_options' cross-checks follow the walk.
  *
  * Parsing is pure: nothing is printed, logged or created here. `Eal.init`
  * applies the result.
  */
-import { LogLevel, logLevelName } from '@eal-ts/log';
-import { isMpLayout, type MpLayout } from '@eal-ts/mp-channel';
+import { LogLevelError, type LogLevelOption, parseLogLevelOption as parseLogLevelArg } from '@eal-ts/log';
+import { isMpLayout, type MpLayout, type ProcessType } from '@eal-ts/mp-channel';
+import { checkCommonOptions } from './eal_common_options_check.js';
 import { EalArgsError } from './errors.js';
+import { type GetoptSpec, getoptLong, optionName } from './getopt_long.js';
 import {
   type LcoreConfig,
   LcoreSyntaxError,
@@ -22,6 +22,8 @@ import {
   parseLcoresMap,
 } from './eal_lcores.js';
 
+export type { LogLevelOption } from '@eal-ts/log';
+
 /** RTE_MAX_NUMA_NODES of DPDK's x86 builds. */
 export const RTE_MAX_NUMA_NODES = 32;
 /** DPDK's default --file-prefix. */
@@ -29,26 +31,13 @@ export const DEFAULT_FILE_PREFIX = 'rte';
 /** eal-ts's default for --hotplug-timeout-ms: DPDK's 5 s. */
 export const DEFAULT_HOTPLUG_TIMEOUT_MS = 5000;
 
-export type ProcTypeOption = 'primary' | 'secondary' | 'auto';
+export type ProcTypeOption = ProcessType | 'auto';
 
 /** One `-a`, `-b` or `--vdev`, in command-line order (DPDK's devopt_list). */
 export interface DeviceOption {
   readonly type: 'allowed' | 'blocked' | 'virtual';
   readonly option: '-a' | '-b' | '--vdev';
   readonly devargs: string;
-}
-
-/** One `--log-level`, decoded. */
-export interface LogLevelOption {
-  /** `global`: `LEVEL`; `pattern`: `GLOB:LEVEL`; `regexp`: `REGEX,LEVEL`. */
-  readonly kind: 'global' | 'pattern' | 'regexp';
-  /** The glob or regular expression ('' for global). */
-  readonly match: string;
-  readonly level: LogLevel;
-  /** The argument as written. */
-  readonly text: string;
-  /** Set when the number given was above 8 (DPDK clamps it to debug with a message). */
-  readonly clampedFrom?: number;
 }
 
 /** An option eal-ts accepts and checks but that changes nothing (memory, lcores, tracing…). */
@@ -131,86 +120,55 @@ export interface ParsedEalArgs {
   readonly args: readonly string[];
 }
 
-type HasArg = 'none' | 'required' | 'optional';
 
-interface OptionSpec {
-  readonly key: string;
-  readonly long?: string;
-  readonly short?: string;
-  readonly hasArg: HasArg;
+/** One --log-level argument in DPDK's forms (eal_parse_log_level, shared with @eal-ts/log); 'help' is handled by the caller. */
+export function parseLogLevelOption(text: string): LogLevelOption {
+  try {
+    return parseLogLevelArg(text);
+  } catch (error) {
+    if (error instanceof LogLevelError) throw new EalArgsError(error.message, { option: '--log-level', argument: text });
+    throw error;
+  }
 }
 
-const SPECS: readonly OptionSpec[] = [
-  { key: 'allow', short: 'a', long: 'allow', hasArg: 'required' },
-  { key: 'block', short: 'b', long: 'block', hasArg: 'required' },
-  { key: 'coremask', short: 'c', hasArg: 'required' },
-  { key: 'service-coremask', short: 's', hasArg: 'required' },
-  { key: 'driver', short: 'd', hasArg: 'required' },
-  { key: 'help', short: 'h', long: 'help', hasArg: 'none' },
-  { key: 'corelist', short: 'l', hasArg: 'required' },
-  { key: 'service-corelist', short: 'S', hasArg: 'required' },
-  { key: 'memory', short: 'm', hasArg: 'required' },
-  { key: 'channels', short: 'n', hasArg: 'required' },
-  { key: 'ranks', short: 'r', hasArg: 'required' },
-  { key: 'version', short: 'v', hasArg: 'none' },
-  { key: 'base-virtaddr', long: 'base-virtaddr', hasArg: 'required' },
-  { key: 'create-uio-dev', long: 'create-uio-dev', hasArg: 'none' },
-  { key: 'file-prefix', long: 'file-prefix', hasArg: 'required' },
-  { key: 'huge-dir', long: 'huge-dir', hasArg: 'required' },
-  { key: 'huge-unlink', long: 'huge-unlink', hasArg: 'optional' },
-  { key: 'iova-mode', long: 'iova-mode', hasArg: 'required' },
-  { key: 'lcores', long: 'lcores', hasArg: 'required' },
-  { key: 'log-level', long: 'log-level', hasArg: 'required' },
-  { key: 'trace', long: 'trace', hasArg: 'required' },
-  { key: 'trace-dir', long: 'trace-dir', hasArg: 'required' },
-  { key: 'trace-bufsz', long: 'trace-bufsz', hasArg: 'required' },
-  { key: 'trace-mode', long: 'trace-mode', hasArg: 'required' },
-  { key: 'main-lcore', long: 'main-lcore', hasArg: 'required' },
-  { key: 'mbuf-pool-ops-name', long: 'mbuf-pool-ops-name', hasArg: 'required' },
-  { key: 'no-hpet', long: 'no-hpet', hasArg: 'none' },
-  { key: 'no-huge', long: 'no-huge', hasArg: 'none' },
-  { key: 'no-pci', long: 'no-pci', hasArg: 'none' },
-  { key: 'no-shconf', long: 'no-shconf', hasArg: 'none' },
-  { key: 'in-memory', long: 'in-memory', hasArg: 'none' },
-  { key: 'proc-type', long: 'proc-type', hasArg: 'required' },
-  { key: 'socket-mem', long: 'socket-mem', hasArg: 'required' },
-  { key: 'socket-limit', long: 'socket-limit', hasArg: 'required' },
-  { key: 'syslog', long: 'syslog', hasArg: 'required' },
-  { key: 'vdev', long: 'vdev', hasArg: 'required' },
-  { key: 'vfio-intr', long: 'vfio-intr', hasArg: 'required' },
-  { key: 'vfio-vf-token', long: 'vfio-vf-token', hasArg: 'required' },
-  { key: 'vmware-tsc-map', long: 'vmware-tsc-map', hasArg: 'none' },
-  { key: 'legacy-mem', long: 'legacy-mem', hasArg: 'none' },
-  { key: 'single-file-segments', long: 'single-file-segments', hasArg: 'none' },
-  { key: 'match-allocations', long: 'match-allocations', hasArg: 'none' },
-  { key: 'telemetry', long: 'telemetry', hasArg: 'none' },
-  { key: 'no-telemetry', long: 'no-telemetry', hasArg: 'none' },
-  { key: 'force-max-simd-bitwidth', long: 'force-max-simd-bitwidth', hasArg: 'required' },
-  { key: 'huge-worker-stack', long: 'huge-worker-stack', hasArg: 'optional' },
-  // eal-ts extensions
-  { key: 'mp-layout', long: 'mp-layout', hasArg: 'required' },
-  { key: 'hotplug-timeout-ms', long: 'hotplug-timeout-ms', hasArg: 'required' },
-  { key: 'hotplug-observer', long: 'hotplug-observer', hasArg: 'none' },
-];
+type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer U)[] ? U[] : T[K] };
 
-const LONG_SPECS = SPECS.filter((s): s is OptionSpec & { long: string } => s.long !== undefined);
-const SHORT_SPECS = new Map(SPECS.filter((s) => s.short !== undefined).map((s) => [s.short!, s]));
+/** @internal What the walk fills in: EalOptions' fields (allow/block/vdevs are derived) and what only the checks need. */
+export interface Draft extends Mutable<Omit<EalOptions, 'allow' | 'block' | 'vdevs' | 'procType'>> {
+  /** null: an unknown --proc-type, refused after the walk as DPDK's eal_check_common_options does. */
+  procType: ProcTypeOption | null;
+  procTypeText: string;
+  legacyMem: boolean;
+  hugeUnlink: 'existing' | 'always' | 'never';
+  singleFileSegments: boolean;
+  matchAllocations: boolean;
+  hugeWorkerStack: boolean;
+}
+
+/** The option being applied: its name as written, its value, and how to refuse it. */
+interface Given {
+  readonly option: string;
+  readonly value: string | null;
+  /** The value, '' for none. */
+  readonly arg: string;
+  bad(why: string, accepted: string): never;
+}
+
+interface OptionSpec extends GetoptSpec {
+  /** The defaults of the fields this option sets (declared by the first option that sets a field). */
+  readonly defaults?: Partial<Draft>;
+  /** Checked, then without effect in eal-ts: listed in `noEffect` under this area. */
+  readonly noEffect?: NoEffectOption['area'];
+  readonly apply?: (d: Draft, given: Given) => void;
+}
 
 const SYSLOG_FACILITIES = [
   'auth', 'cron', 'daemon', 'ftp', 'kern', 'lpr', 'mail', 'news', 'syslog', 'user', 'uucp',
   'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7',
 ] as const;
 
-const MEMORY_OPTIONS = new Set([
-  'memory', 'channels', 'ranks', 'socket-mem', 'socket-limit', 'huge-dir', 'no-huge', 'huge-unlink', 'legacy-mem',
-  'single-file-segments', 'match-allocations', 'huge-worker-stack', 'base-virtaddr', 'iova-mode',
-]);
-const LCORE_OPTIONS = new Set(['coremask', 'corelist', 'lcores', 'main-lcore', 'service-coremask', 'service-corelist']);
-
-/** `-x` or `--name`, as the user would recognise it. */
-function display(spec: OptionSpec): string {
-  return spec.long !== undefined ? `--${spec.long}` : `-${spec.short!}`;
-}
+/** rte_uuid_parse: 8-4-4-4-12 hex digits. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function unsignedDecimal(text: string): number | undefined {
   return /^\d+$/.test(text) ? Number(text) : undefined;
@@ -224,400 +182,240 @@ function unsignedAnyBase(text: string): number | undefined {
   return undefined;
 }
 
-/** eal_parse_log_priority: a prefix of a level name, or a number (above 8: clamped by the caller). */
-function parseLogPriority(text: string): number | undefined {
-  if (text.length === 0) return undefined;
-  for (let level = LogLevel.EMERG as number; level <= LogLevel.DEBUG; level++) {
-    if (logLevelName(level as LogLevel).startsWith(text)) return level;
-  }
-  const value = unsignedAnyBase(text);
-  return value !== undefined && value < 0x1_0000_0000 ? value : undefined;
+/** An option whose value must pass `ok`; `set` keeps it (absent: checked only). */
+function checked(ok: (arg: string) => boolean, why: string, accepted: string, set?: (d: Draft, arg: string) => void): OptionSpec['apply'] {
+  return (d, g) => {
+    if (!ok(g.arg)) g.bad(why, accepted);
+    set?.(d, g.arg);
+  };
 }
 
-const LOG_LEVEL_ACCEPTED =
-  "expected LEVEL, GLOB:LEVEL (e.g. 'lib.eal:debug', 'pmd.*:info') or REGEX,LEVEL (e.g. 'pmd\\.net\\..*,8'), " +
-  'where LEVEL is 1..8 or a prefix of emergency, alert, critical, error, warning, notice, info, debug';
+/** An unsigned decimal count kept in `field` when `ok` accepts it. */
+function count<K extends 'memoryMb' | 'memoryChannels' | 'memoryRanks' | 'hotplugTimeoutMs'>(
+  field: K,
+  ok: (n: number) => boolean,
+  why: string,
+  accepted: string,
+): OptionSpec['apply'] {
+  return (d, g) => {
+    const n = unsignedDecimal(g.arg);
+    if (n === undefined || !ok(n)) g.bad(why, accepted);
+    d[field] = n!;
+  };
+}
 
-/** One --log-level argument in DPDK's forms (eal_parse_log_level); 'help' is handled by the caller. */
-export function parseLogLevelOption(text: string): LogLevelOption {
-  let kind: LogLevelOption['kind'] = 'global';
-  let match = '';
-  let levelText = text;
-  const comma = text.indexOf(',');
-  const colon = text.indexOf(':');
-  if (comma >= 0) {
-    kind = 'regexp';
-    match = text.slice(0, comma);
-    levelText = text.slice(comma + 1);
-  } else if (colon >= 0) {
-    kind = 'pattern';
-    match = text.slice(0, colon);
-    levelText = text.slice(colon + 1);
-  }
-  const priority = parseLogPriority(levelText);
-  if (priority === undefined || priority <= 0) {
-    throw new EalArgsError(`invalid log level '${levelText}' in --log-level ${text}: ${LOG_LEVEL_ACCEPTED}`, {
-      option: '--log-level',
-      argument: text,
-    });
-  }
-  if (kind === 'regexp') {
-    try {
-      new RegExp(match);
-    } catch {
-      throw new EalArgsError(`invalid regular expression '${match}' in --log-level ${text}: ${LOG_LEVEL_ACCEPTED}`, {
-        option: '--log-level',
-        argument: text,
-      });
+/** -a, -b or --vdev: devargs in command-line order; -a and -b exclude each other. */
+function device(type: DeviceOption['type'], option: DeviceOption['option'], accepted: string): OptionSpec['apply'] {
+  return (d, g) => {
+    const other = type === 'virtual' ? undefined : d.devices.find((x) => x.type !== 'virtual' && x.type !== type);
+    if (other) {
+      throw new EalArgsError(
+        `options allow (-a) and block (-b) can't be used at the same time: ${g.option} ${g.arg} after ${other.option} ${other.devargs}; ` +
+          'use only -a (probe just these devices) or only -b (probe all but these)',
+        { option: g.option, argument: g.arg },
+      );
     }
-  }
-  const level = Math.min(priority, LogLevel.DEBUG) as LogLevel;
-  return priority > LogLevel.DEBUG ? { kind, match, level, text, clampedFrom: priority } : { kind, match, level, text };
+    if (g.arg === '') g.bad('empty devargs', accepted);
+    d.devices.push({ type, option, devargs: g.arg });
+  };
 }
 
-/** eal_parse_socket_arg: comma-separated MB per NUMA node. */
-function parseSocketArg(option: string, text: string): number[] {
-  const bad = (why: string): EalArgsError =>
-    new EalArgsError(
-      `invalid parameters for ${option} '${text}': ${why}; expected megabytes per NUMA node separated by commas, e.g. 1024,1024 (at most ${RTE_MAX_NUMA_NODES} values)`,
-      { option, argument: text },
-    );
-  if (text.length >= RTE_MAX_NUMA_NODES * 10) throw bad('too long');
-  const parts = text.split(',');
-  if (parts.length > RTE_MAX_NUMA_NODES) throw bad(`${parts.length} values`);
-  return parts.map((part) => {
-    const value = unsignedDecimal(part);
-    if (value === undefined) throw bad(`'${part}' is not a number of megabytes`);
-    return value;
-  });
-}
-
-/** rte_uuid_parse: 8-4-4-4-12 hex digits. */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-interface Builder {
-  lcores: LcoreConfig | null;
-  mainLcore: number | null;
-  procType: ProcTypeOption | null;
-  procTypeText: string;
-  filePrefix: string;
-  devices: DeviceOption[];
-  noPci: boolean;
-  noShconf: boolean;
-  inMemory: boolean;
-  memoryMb: number | null;
-  socketMem: number[] | null;
-  socketLimit: number[] | null;
-  hugeDir: string | null;
-  noHuge: boolean;
-  legacyMem: boolean;
-  hugeUnlink: 'existing' | 'always' | 'never';
-  singleFileSegments: boolean;
-  matchAllocations: boolean;
-  hugeWorkerStack: boolean;
-  memoryChannels: number | null;
-  memoryRanks: number | null;
-  logLevels: LogLevelOption[];
-  syslog: string | null;
-  drivers: string[];
-  help: boolean;
-  logLevelHelp: boolean;
-  version: boolean;
-  mpLayout: MpLayout | 'auto';
-  hotplugTimeoutMs: number;
-  hotplugObserver: boolean;
-  telemetry: boolean;
-  noEffect: NoEffectOption[];
-}
-
-function lcoreSyntax(option: string, value: string, parse: (text: string) => LcoreConfig): LcoreConfig {
+function lcoreSyntax(g: Given, parse: (text: string) => LcoreConfig): LcoreConfig {
   try {
-    return parse(value);
+    return parse(g.arg);
   } catch (error) {
-    if (error instanceof LcoreSyntaxError) throw new EalArgsError(`invalid ${option} argument: ${error.message}`, { option, argument: value });
+    if (error instanceof LcoreSyntaxError) throw new EalArgsError(`invalid ${g.option} argument: ${error.message}`, { option: g.option, argument: g.arg });
     throw error;
   }
 }
 
-function applyOption(b: Builder, spec: OptionSpec, value: string | null): void {
-  const option = display(spec);
+/** -c, -l or --lcores: only one of them. */
+function lcoreSet(parse: (text: string) => LcoreConfig): OptionSpec['apply'] {
+  return (d, g) => {
+    const config = lcoreSyntax(g, parse);
+    if (d.lcores) {
+      throw new EalArgsError(
+        `option ${g.option} is refused because ${d.lcores.option} ${d.lcores.text} is already set: give the cores once, with one of -c, -l or --lcores`,
+        { option: g.option, argument: g.arg },
+      );
+    }
+    d.lcores = config;
+  };
+}
+
+/** eal_parse_socket_arg: comma-separated MB per NUMA node. */
+function socketArg(field: 'socketMem' | 'socketLimit'): OptionSpec['apply'] {
+  return (d, g) => {
+    const bad = (why: string): never => {
+      throw new EalArgsError(
+        `invalid parameters for ${g.option} '${g.arg}': ${why}; expected megabytes per NUMA node separated by commas, e.g. 1024,1024 (at most ${RTE_MAX_NUMA_NODES} values)`,
+        { option: g.option, argument: g.arg },
+      );
+    };
+    if (g.arg.length >= RTE_MAX_NUMA_NODES * 10) bad('too long');
+    const parts = g.arg.split(',');
+    if (parts.length > RTE_MAX_NUMA_NODES) bad(`${parts.length} values`);
+    d[field] = parts.map((part) => unsignedDecimal(part) ?? bad(`'${part}' is not a number of megabytes`));
+  };
+}
+
+const NOT_EMPTY = (arg: string): boolean => arg !== '';
+
+/** DPDK 22.11's options (eal_short_options, eal_long_options), then eal-ts's own. */
+const SPECS: readonly OptionSpec[] = [
+  { short: 'a', long: 'allow', arg: 'required', defaults: { devices: [] }, apply: device('allowed', '-a', 'expected a device such as 0000:03:00.0 or net_null0[,key=value...]') },
+  { short: 'b', long: 'block', arg: 'required', apply: device('blocked', '-b', 'expected a device such as 0000:03:00.0 or net_null0[,key=value...]') },
+  { short: 'c', arg: 'required', noEffect: 'lcores', defaults: { lcores: null }, apply: lcoreSet(parseCoremask) },
+  { short: 's', arg: 'required', noEffect: 'lcores', apply: (_, g) => void lcoreSyntax(g, parseCoremask) },
+  {
+    short: 'd', arg: 'required', noEffect: 'other', defaults: { drivers: [] },
+    apply: checked(NOT_EMPTY, 'empty path', 'expected a driver LIB.so or a directory of them', (d, arg) => d.drivers.push(arg)),
+  },
+  { short: 'h', long: 'help', arg: 'none', defaults: { help: false }, apply: (d) => void (d.help = true) },
+  { short: 'l', arg: 'required', noEffect: 'lcores', apply: lcoreSet(parseCorelist) },
+  { short: 'S', arg: 'required', noEffect: 'lcores', apply: (_, g) => void lcoreSyntax(g, parseCorelist) },
+  {
+    short: 'm', arg: 'required', noEffect: 'memory', defaults: { memoryMb: null },
+    apply: count('memoryMb', () => true, 'not a number', 'expected the memory to allocate in megabytes, e.g. -m 256'),
+  },
+  {
+    short: 'n', arg: 'required', noEffect: 'memory', defaults: { memoryChannels: null },
+    apply: count('memoryChannels', (n) => n > 0, 'invalid channel number', 'expected a positive number of memory channels, e.g. -n 4'),
+  },
+  {
+    short: 'r', arg: 'required', noEffect: 'memory', defaults: { memoryRanks: null },
+    apply: count('memoryRanks', (n) => n > 0 && n <= 16, 'invalid rank number', 'expected a number of memory ranks, 1..16'),
+  },
+  { short: 'v', arg: 'none', defaults: { version: false }, apply: (d) => void (d.version = true) },
+  {
+    long: 'base-virtaddr', arg: 'required', noEffect: 'memory',
+    apply: checked((a) => /^(0x)?[0-9a-f]+$/i.test(a), 'not a hexadecimal address', 'expected a hexadecimal virtual address, e.g. 0x7f0000000000'),
+  },
+  { long: 'create-uio-dev', arg: 'none', noEffect: 'other' },
+  { long: 'file-prefix', arg: 'required', defaults: { filePrefix: DEFAULT_FILE_PREFIX }, apply: (d, g) => void (d.filePrefix = g.arg) },
+  { long: 'huge-dir', arg: 'required', noEffect: 'memory', defaults: { hugeDir: null }, apply: (d, g) => void (d.hugeDir = g.arg) },
+  {
+    long: 'huge-unlink', arg: 'optional', noEffect: 'memory', defaults: { hugeUnlink: 'existing' },
+    apply: (d, g) => {
+      if (g.value === null || g.value === 'always') d.hugeUnlink = 'always';
+      else if (g.value === 'existing' || g.value === 'never') d.hugeUnlink = g.value;
+      else g.bad('unknown mode', 'expected --huge-unlink, --huge-unlink=existing, --huge-unlink=always or --huge-unlink=never');
+    },
+  },
+  { long: 'iova-mode', arg: 'required', noEffect: 'memory', apply: checked((a) => a === 'pa' || a === 'va', 'unknown IOVA mode', "expected 'pa' or 'va'") },
+  { long: 'lcores', arg: 'required', noEffect: 'lcores', apply: lcoreSet(parseLcoresMap) },
+  {
+    long: 'log-level', arg: 'required', defaults: { logLevels: [], logLevelHelp: false },
+    apply: (d, g) => {
+      if (g.arg === 'help') d.logLevelHelp = true;
+      else d.logLevels.push(parseLogLevelOption(g.arg));
+    },
+  },
+  { long: 'trace', arg: 'required', noEffect: 'other', apply: checked(NOT_EMPTY, 'empty value', 'expected a regular expression of trace point names') },
+  { long: 'trace-dir', arg: 'required', noEffect: 'other', apply: checked(NOT_EMPTY, 'empty value', 'expected a non-empty value') },
+  {
+    long: 'trace-bufsz', arg: 'required', noEffect: 'other',
+    apply: checked((a) => /^\d+[BKM]?$/.test(a) && !/^0+[BKM]?$/.test(a), 'not a size', 'expected a size with an optional unit B, K or M, e.g. 2M'),
+  },
+  {
+    long: 'trace-mode', arg: 'required', noEffect: 'other',
+    apply: checked((a) => a !== '' && ('overwrite'.startsWith(a) || 'discard'.startsWith(a)), 'unknown mode', 'expected o[verwrite] or d[iscard]'),
+  },
+  {
+    long: 'main-lcore', arg: 'required', noEffect: 'lcores', defaults: { mainLcore: null },
+    apply: (d, g) => {
+      const lcore = unsignedAnyBase(g.arg);
+      if (lcore === undefined || lcore >= RTE_MAX_LCORE) g.bad('not an lcore id', `expected a number below ${RTE_MAX_LCORE}`);
+      d.mainLcore = lcore!;
+    },
+  },
+  { long: 'mbuf-pool-ops-name', arg: 'required', noEffect: 'other', apply: checked(NOT_EMPTY, 'empty value', 'expected a non-empty value') },
+  { long: 'no-hpet', arg: 'none', noEffect: 'other' },
+  // DPDK: no-huge is legacy mem.
+  { long: 'no-huge', arg: 'none', noEffect: 'memory', defaults: { noHuge: false }, apply: (d) => void ((d.noHuge = true), (d.legacyMem = true)) },
+  { long: 'no-pci', arg: 'none', defaults: { noPci: false }, apply: (d) => void (d.noPci = true) },
+  { long: 'no-shconf', arg: 'none', defaults: { noShconf: false }, apply: (d) => void (d.noShconf = true) },
+  {
+    long: 'in-memory', arg: 'none', defaults: { inMemory: false },
+    apply: (d) => {
+      d.inMemory = true;
+      d.noShconf = true;
+      if (d.hugeUnlink === 'existing') d.hugeUnlink = 'always';
+    },
+  },
+  {
+    long: 'proc-type', arg: 'required', defaults: { procType: 'primary', procTypeText: 'primary' },
+    apply: (d, g) => {
+      d.procType = (['primary', 'secondary', 'auto'] as const).find((t) => t === g.arg.toLowerCase()) ?? null;
+      d.procTypeText = g.arg;
+    },
+  },
+  { long: 'socket-mem', arg: 'required', noEffect: 'memory', defaults: { socketMem: null }, apply: socketArg('socketMem') },
+  { long: 'socket-limit', arg: 'required', noEffect: 'memory', defaults: { socketLimit: null }, apply: socketArg('socketLimit') },
+  {
+    long: 'syslog', arg: 'required', noEffect: 'other', defaults: { syslog: null },
+    apply: checked((a) => (SYSLOG_FACILITIES as readonly string[]).includes(a), 'unknown facility', `expected one of ${SYSLOG_FACILITIES.join(', ')}`, (d, a) => void (d.syslog = a)),
+  },
+  { long: 'vdev', arg: 'required', apply: device('virtual', '--vdev', 'expected <driver><id>[,key=val,...], e.g. --vdev=net_null0,size=64') },
+  {
+    long: 'vfio-intr', arg: 'required', noEffect: 'other',
+    apply: checked((a) => a === 'legacy' || a === 'msi' || a === 'msix', 'unknown interrupt mode', 'expected legacy, msi or msix'),
+  },
+  { long: 'vfio-vf-token', arg: 'required', noEffect: 'other', apply: checked((a) => UUID.test(a), 'not a UUID', 'expected a UUID such as 14d63f20-8445-11ea-8900-1f9ce7d5650d') },
+  { long: 'vmware-tsc-map', arg: 'none', noEffect: 'other' },
+  { long: 'legacy-mem', arg: 'none', noEffect: 'memory', defaults: { legacyMem: false }, apply: (d) => void (d.legacyMem = true) },
+  { long: 'single-file-segments', arg: 'none', noEffect: 'memory', defaults: { singleFileSegments: false }, apply: (d) => void (d.singleFileSegments = true) },
+  { long: 'match-allocations', arg: 'none', noEffect: 'memory', defaults: { matchAllocations: false }, apply: (d) => void (d.matchAllocations = true) },
+  { long: 'telemetry', arg: 'none', defaults: { telemetry: true }, apply: (d) => void (d.telemetry = true) },
+  { long: 'no-telemetry', arg: 'none', apply: (d) => void (d.telemetry = false) },
+  {
+    long: 'force-max-simd-bitwidth', arg: 'required', noEffect: 'other',
+    apply: checked(
+      (a) => {
+        const width = unsignedAnyBase(a);
+        return width !== undefined && (width === 0 || (width >= 64 && width <= 32768 && (width & (width - 1)) === 0));
+      },
+      'invalid bitwidth',
+      'expected 0 (no limit) or a power of two from 64 to 32768',
+    ),
+  },
+  {
+    long: 'huge-worker-stack', arg: 'optional', noEffect: 'memory', defaults: { hugeWorkerStack: false },
+    apply: (d, g) => {
+      if (g.value !== null && g.value !== '' && !unsignedDecimal(g.value)) {
+        g.bad('invalid stack size', 'expected --huge-worker-stack or --huge-worker-stack=<kB>, a positive number');
+      }
+      d.hugeWorkerStack = true;
+    },
+  },
+  // eal-ts extensions
+  {
+    long: 'mp-layout', arg: 'required', defaults: { mpLayout: 'auto' },
+    apply: checked(
+      (a) => a === 'auto' || isMpLayout(a),
+      'unknown layout',
+      "expected auto (the primary's DPDK version decides, the default), 22.11 (DPDK 18.11 to 25.07, 332-byte messages) or 25.11 (DPDK 25.11 and later, 340 bytes)",
+      (d, a) => void (d.mpLayout = a as MpLayout | 'auto'),
+    ),
+  },
+  {
+    long: 'hotplug-timeout-ms', arg: 'required', defaults: { hotplugTimeoutMs: DEFAULT_HOTPLUG_TIMEOUT_MS },
+    apply: count('hotplugTimeoutMs', (ms) => ms > 0 && ms <= 0x7fff_ffff, 'not a timeout', "expected a positive number of milliseconds, e.g. 500 (default 5000, DPDK's)"),
+  },
+  { long: 'hotplug-observer', arg: 'none', defaults: { hotplugObserver: false }, apply: (d) => void (d.hotplugObserver = true) },
+];
+
+/** Every field's default, from the specs that set it (copied per parse: some are arrays). */
+const DEFAULTS: Draft = Object.assign({ noEffect: [] }, ...SPECS.map((spec) => spec.defaults ?? {})) as Draft;
+
+function applySpec(d: Draft, spec: OptionSpec, value: string | null): void {
+  const option = optionName(spec);
   const arg = value ?? '';
   const bad = (why: string, accepted: string): never => {
     throw new EalArgsError(`invalid parameter for ${option} '${arg}': ${why}; ${accepted}`, { option, argument: arg });
   };
-  if (MEMORY_OPTIONS.has(spec.key)) b.noEffect.push({ option, value, area: 'memory' });
-  else if (LCORE_OPTIONS.has(spec.key)) b.noEffect.push({ option, value, area: 'lcores' });
-
-  switch (spec.key) {
-    case 'allow':
-    case 'block': {
-      const wanted = spec.key === 'allow' ? 'allowed' : 'blocked';
-      const other = b.devices.find((d) => d.type !== 'virtual' && d.type !== wanted);
-      if (other) {
-        throw new EalArgsError(
-          `options allow (-a) and block (-b) can't be used at the same time: ${option} ${arg} after ${other.option} ${other.devargs}; ` +
-            'use only -a (probe just these devices) or only -b (probe all but these)',
-          { option, argument: arg },
-        );
-      }
-      if (arg === '') bad('empty devargs', 'expected a device such as 0000:03:00.0 or net_null0[,key=value...]');
-      b.devices.push({ type: wanted, option: spec.key === 'allow' ? '-a' : '-b', devargs: arg });
-      return;
-    }
-    case 'vdev':
-      if (arg === '') bad('empty devargs', 'expected <driver><id>[,key=val,...], e.g. --vdev=net_null0,size=64');
-      b.devices.push({ type: 'virtual', option: '--vdev', devargs: arg });
-      return;
-    case 'coremask':
-    case 'corelist':
-    case 'lcores': {
-      const config = lcoreSyntax(
-        option,
-        arg,
-        spec.key === 'coremask' ? parseCoremask : spec.key === 'corelist' ? parseCorelist : parseLcoresMap,
-      );
-      if (b.lcores) {
-        throw new EalArgsError(
-          `option ${option} is refused because ${b.lcores.option} ${b.lcores.text} is already set: give the cores once, with one of -c, -l or --lcores`,
-          { option, argument: arg },
-        );
-      }
-      b.lcores = config;
-      return;
-    }
-    case 'service-coremask':
-      lcoreSyntax(option, arg, parseCoremask);
-      return;
-    case 'service-corelist':
-      lcoreSyntax(option, arg, parseCorelist);
-      return;
-    case 'main-lcore': {
-      const lcore = unsignedAnyBase(arg);
-      if (lcore === undefined || lcore >= RTE_MAX_LCORE) bad('not an lcore id', `expected a number below ${RTE_MAX_LCORE}`);
-      b.mainLcore = lcore!;
-      return;
-    }
-    case 'driver':
-      if (arg === '') bad('empty path', 'expected a driver LIB.so or a directory of them');
-      b.drivers.push(arg);
-      b.noEffect.push({ option, value, area: 'other' });
-      return;
-    case 'memory': {
-      const mb = unsignedDecimal(arg);
-      if (mb === undefined) bad('not a number', 'expected the memory to allocate in megabytes, e.g. -m 256');
-      b.memoryMb = mb!;
-      return;
-    }
-    case 'channels': {
-      const n = unsignedDecimal(arg);
-      if (n === undefined || n === 0) bad('invalid channel number', 'expected a positive number of memory channels, e.g. -n 4');
-      b.memoryChannels = n!;
-      return;
-    }
-    case 'ranks': {
-      const n = unsignedDecimal(arg);
-      if (n === undefined || n === 0 || n > 16) bad('invalid rank number', 'expected a number of memory ranks, 1..16');
-      b.memoryRanks = n!;
-      return;
-    }
-    case 'version':
-      b.version = true;
-      return;
-    case 'help':
-      b.help = true;
-      return;
-    case 'huge-unlink':
-      if (value === null || value === 'always') b.hugeUnlink = 'always';
-      else if (value === 'existing' || value === 'never') b.hugeUnlink = value;
-      else bad('unknown mode', 'expected --huge-unlink, --huge-unlink=existing, --huge-unlink=always or --huge-unlink=never');
-      return;
-    case 'no-huge':
-      b.noHuge = true;
-      b.legacyMem = true; // DPDK: no-huge is legacy mem
-      return;
-    case 'no-pci':
-      b.noPci = true;
-      return;
-    case 'no-shconf':
-      b.noShconf = true;
-      return;
-    case 'in-memory':
-      b.inMemory = true;
-      b.noShconf = true;
-      if (b.hugeUnlink === 'existing') b.hugeUnlink = 'always';
-      return;
-    case 'proc-type': {
-      const type = (['primary', 'secondary', 'auto'] as const).find((t) => t === arg.toLowerCase());
-      b.procType = type ?? null;
-      b.procTypeText = arg;
-      return;
-    }
-    case 'file-prefix':
-      b.filePrefix = arg;
-      return;
-    case 'huge-dir':
-      b.hugeDir = arg;
-      return;
-    case 'socket-mem':
-      b.socketMem = parseSocketArg(option, arg);
-      return;
-    case 'socket-limit':
-      b.socketLimit = parseSocketArg(option, arg);
-      return;
-    case 'log-level':
-      if (arg === 'help') b.logLevelHelp = true;
-      else b.logLevels.push(parseLogLevelOption(arg));
-      return;
-    case 'syslog':
-      if (!(SYSLOG_FACILITIES as readonly string[]).includes(arg)) bad('unknown facility', `expected one of ${SYSLOG_FACILITIES.join(', ')}`);
-      b.syslog = arg;
-      b.noEffect.push({ option, value, area: 'other' });
-      return;
-    case 'iova-mode':
-      if (arg !== 'pa' && arg !== 'va') bad('unknown IOVA mode', "expected 'pa' or 'va'");
-      return;
-    case 'base-virtaddr':
-      if (!/^(0x)?[0-9a-f]+$/i.test(arg)) bad('not a hexadecimal address', 'expected a hexadecimal virtual address, e.g. 0x7f0000000000');
-      return;
-    case 'vfio-intr':
-      if (arg !== 'legacy' && arg !== 'msi' && arg !== 'msix') bad('unknown interrupt mode', 'expected legacy, msi or msix');
-      b.noEffect.push({ option, value, area: 'other' });
-      return;
-    case 'vfio-vf-token':
-      if (!UUID.test(arg)) bad('not a UUID', 'expected a UUID such as 14d63f20-8445-11ea-8900-1f9ce7d5650d');
-      b.noEffect.push({ option, value, area: 'other' });
-      return;
-    case 'trace':
-    case 'trace-dir':
-    case 'mbuf-pool-ops-name':
-      if (arg === '') bad('empty value', spec.key === 'trace' ? 'expected a regular expression of trace point names' : 'expected a non-empty value');
-      b.noEffect.push({ option, value, area: 'other' });
-      return;
-    case 'trace-bufsz':
-      if (!/^\d+[BKM]?$/.test(arg) || /^0+[BKM]?$/.test(arg)) bad('not a size', "expected a size with an optional unit B, K or M, e.g. 2M");
-      b.noEffect.push({ option, value, area: 'other' });
-      return;
-    case 'trace-mode':
-      if (arg === '' || !('overwrite'.startsWith(arg) || 'discard'.startsWith(arg))) bad('unknown mode', 'expected o[verwrite] or d[iscard]');
-      b.noEffect.push({ option, value, area: 'other' });
-      return;
-    case 'force-max-simd-bitwidth': {
-      const width = unsignedAnyBase(arg);
-      const ok = width !== undefined && (width === 0 || (width >= 64 && width <= 32768 && (width & (width - 1)) === 0));
-      if (!ok) bad('invalid bitwidth', 'expected 0 (no limit) or a power of two from 64 to 32768');
-      b.noEffect.push({ option, value, area: 'other' });
-      return;
-    }
-    case 'huge-worker-stack':
-      if (value !== null && value !== '') {
-        const kb = unsignedDecimal(value);
-        if (kb === undefined || kb === 0) bad('invalid stack size', 'expected --huge-worker-stack or --huge-worker-stack=<kB>, a positive number');
-      }
-      b.hugeWorkerStack = true;
-      return;
-    case 'legacy-mem':
-      b.legacyMem = true;
-      return;
-    case 'single-file-segments':
-      b.singleFileSegments = true;
-      return;
-    case 'match-allocations':
-      b.matchAllocations = true;
-      return;
-    case 'create-uio-dev':
-    case 'no-hpet':
-    case 'vmware-tsc-map':
-      b.noEffect.push({ option, value, area: 'other' });
-      return;
-    case 'telemetry':
-    case 'no-telemetry':
-      b.telemetry = spec.key === 'telemetry';
-      return;
-    case 'mp-layout':
-      if (arg !== 'auto' && !isMpLayout(arg)) {
-        bad(
-          'unknown layout',
-          "expected auto (the primary's DPDK version decides, the default), 22.11 (DPDK 18.11 to 25.07, 332-byte messages) or 25.11 (DPDK 25.11 and later, 340 bytes)",
-        );
-      }
-      b.mpLayout = arg as MpLayout | 'auto';
-      return;
-    case 'hotplug-timeout-ms': {
-      const ms = unsignedDecimal(arg);
-      if (ms === undefined || ms === 0 || ms > 0x7fff_ffff) bad('not a timeout', 'expected a positive number of milliseconds, e.g. 500 (default 5000, DPDK\'s)');
-      b.hotplugTimeoutMs = ms!;
-      return;
-    }
-    case 'hotplug-observer':
-      b.hotplugObserver = true;
-      return;
-    default:
-      throw new Error(`internal: option ${option} has no handler`);
-  }
-}
-
-/** eal_check_common_options, for what eal-ts can check. */
-function checkCommon(b: Builder): void {
-  const conflict = (message: string): never => {
-    throw new EalArgsError(message);
-  };
-  if (b.procType === null) {
-    throw new EalArgsError(`invalid process type '${b.procTypeText}' for --proc-type: expected primary, secondary or auto`, {
-      option: '--proc-type',
-      argument: b.procTypeText,
-    });
-  }
-  if (b.filePrefix.length === 0) {
-    throw new EalArgsError('invalid length of --file-prefix option: the prefix is empty; expected a name such as rte', {
-      option: '--file-prefix',
-      argument: '',
-    });
-  }
-  if (b.filePrefix.includes('%')) {
-    throw new EalArgsError(`invalid char, '%', in --file-prefix option '${b.filePrefix}'`, { option: '--file-prefix', argument: b.filePrefix });
-  }
-  if (b.filePrefix.includes('/') || b.filePrefix === '.' || b.filePrefix === '..') {
-    throw new EalArgsError(
-      `invalid --file-prefix '${b.filePrefix}': it names a directory under <runtime dir>/dpdk; expected one name without '/', not '.' or '..'`,
-      { option: '--file-prefix', argument: b.filePrefix },
-    );
-  }
-  if (b.hugeDir !== null && b.hugeDir.length === 0) {
-    throw new EalArgsError('invalid length of --huge-dir option: the directory is empty', { option: '--huge-dir', argument: '' });
-  }
-  if (b.mainLcore !== null && b.lcores && !b.lcores.lcores.includes(b.mainLcore)) {
-    throw new EalArgsError(
-      `main lcore ${b.mainLcore} is not enabled for DPDK: it must be one of the lcores ${b.lcores.option} ${b.lcores.text} gives`,
-      { option: '--main-lcore', argument: String(b.mainLcore) },
-    );
-  }
-  if (b.memoryMb !== null && b.socketMem !== null) conflict('options -m and --socket-mem cannot be specified at the same time');
-  if (b.noHuge && b.socketMem !== null) conflict('option --socket-mem cannot be specified together with --no-huge');
-  if (b.noHuge && b.hugeUnlink === 'always' && !b.inMemory) conflict('option --huge-unlink cannot be specified together with --no-huge');
-  if (b.noHuge && b.hugeWorkerStack) conflict('option --huge-worker-stack cannot be specified together with --no-huge');
-  if (b.singleFileSegments && b.hugeUnlink === 'always' && !b.inMemory) {
-    conflict('option --single-file-segments is not compatible with --huge-unlink');
-  }
-  if (b.hugeUnlink === 'never' && b.inMemory) conflict('option --in-memory is not compatible with --huge-unlink=never');
-  if (b.legacyMem && b.inMemory) {
-    conflict(`option --legacy-mem${b.noHuge ? ' (implied by --no-huge)' : ''} is not compatible with --in-memory`);
-  }
-  if (b.legacyMem && b.matchAllocations) conflict('option --legacy-mem is not compatible with --match-allocations');
-  if (b.noHuge && b.matchAllocations) conflict('option --no-huge is not compatible with --match-allocations');
-}
-
-function findLong(name: string, word: string): OptionSpec & { long: string } {
-  const exact = LONG_SPECS.find((s) => s.long === name);
-  if (exact) return exact;
-  const candidates = name === '' ? [] : LONG_SPECS.filter((s) => s.long.startsWith(name));
-  if (candidates.length === 1) return candidates[0]!;
-  if (candidates.length > 1) {
-    throw new EalArgsError(
-      `option '--${name}' is ambiguous; possibilities: ${candidates.map((c) => `'--${c.long}'`).join(' ')}`,
-      { option: word },
-    );
-  }
-  throw new EalArgsError(`unrecognized option '${word}'; see the EAL usage (-h) for the options accepted`, { option: word });
+  spec.apply?.(d, { option, value, arg, bad });
+  if (spec.noEffect) d.noEffect.push({ option, value, area: spec.noEffect });
 }
 
 /**
@@ -626,250 +424,18 @@ function findLong(name: string, word: string): OptionSpec & { long: string } {
  * for an unknown, ambiguous or malformed option.
  */
 export function parseEalArgs(argv: readonly string[]): ParsedEalArgs {
-  const b: Builder = {
-    lcores: null,
-    mainLcore: null,
-    procType: 'primary',
-    procTypeText: 'primary',
-    filePrefix: DEFAULT_FILE_PREFIX,
-    devices: [],
-    noPci: false,
-    noShconf: false,
-    inMemory: false,
-    memoryMb: null,
-    socketMem: null,
-    socketLimit: null,
-    hugeDir: null,
-    noHuge: false,
-    legacyMem: false,
-    hugeUnlink: 'existing',
-    singleFileSegments: false,
-    matchAllocations: false,
-    hugeWorkerStack: false,
-    memoryChannels: null,
-    memoryRanks: null,
-    logLevels: [],
-    syslog: null,
-    drivers: [],
-    help: false,
-    logLevelHelp: false,
-    version: false,
-    mpLayout: 'auto',
-    hotplugTimeoutMs: DEFAULT_HOTPLUG_TIMEOUT_MS,
-    hotplugObserver: false,
-    telemetry: true,
-    noEffect: [],
-  };
-  const nonOptions: string[] = [];
-  let i = 0;
-  let ended = false;
-  while (i < argv.length && !ended) {
-    const word = argv[i]!;
-    if (typeof word !== 'string') throw new EalArgsError(`argv[${i}] is not a string`);
-    i++;
-    if (word === '--') {
-      ended = true;
-      break;
-    }
-    if (word.startsWith('--')) {
-      const eq = word.indexOf('=');
-      const name = eq >= 0 ? word.slice(2, eq) : word.slice(2);
-      const spec = findLong(name, word);
-      let value: string | null = eq >= 0 ? word.slice(eq + 1) : null;
-      if (spec.hasArg === 'none' && value !== null) {
-        throw new EalArgsError(`option '--${spec.long}' doesn't allow an argument (got '${word}')`, { option: `--${spec.long}` });
-      }
-      if (spec.hasArg === 'required' && value === null) {
-        if (i >= argv.length) {
-          throw new EalArgsError(`option '--${spec.long}' requires an argument`, { option: `--${spec.long}` });
-        }
-        value = argv[i++]!;
-      }
-      applyOption(b, spec, value);
-    } else if (word.startsWith('-') && word.length > 1) {
-      for (let k = 1; k < word.length; k++) {
-        const letter = word[k]!;
-        const spec = SHORT_SPECS.get(letter);
-        if (!spec) {
-          throw new EalArgsError(`invalid option -- '${letter}' (in '${word}'); see the EAL usage (-h) for the options accepted`, {
-            option: `-${letter}`,
-          });
-        }
-        if (spec.hasArg === 'none') {
-          applyOption(b, spec, null);
-        } else {
-          let value: string;
-          if (k + 1 < word.length) value = word.slice(k + 1);
-          else if (i < argv.length) value = argv[i++]!;
-          else throw new EalArgsError(`option requires an argument -- '${letter}'`, { option: `-${letter}` });
-          applyOption(b, spec, value);
-          break;
-        }
-        if (b.help) break;
-      }
-    } else {
-      nonOptions.push(word);
-    }
-    // DPDK prints the help and exits at once: what follows is not looked at.
-    if (b.help || b.logLevelHelp) break;
-  }
-  if (!b.help && !b.logLevelHelp) checkCommon(b);
-  const consumed = i - nonOptions.length;
+  const d = structuredClone(DEFAULTS);
+  // DPDK prints the help and exits at once: what follows is not looked at.
+  const helped = (): boolean => d.help || d.logLevelHelp;
+  const { next, nonOptions } = getoptLong(argv, SPECS, (spec, value) => applySpec(d, spec, value), helped);
+  if (!helped()) checkCommonOptions(d);
+  const { procType, procTypeText: _t, legacyMem: _l, hugeUnlink: _h, singleFileSegments: _s, matchAllocations: _m, hugeWorkerStack: _w, ...fields } = d;
   const options: EalOptions = {
-    lcores: b.lcores,
-    mainLcore: b.mainLcore,
-    procType: b.procType ?? 'primary',
-    filePrefix: b.filePrefix,
-    devices: b.devices,
-    allow: b.devices.filter((d) => d.type === 'allowed').map((d) => d.devargs),
-    block: b.devices.filter((d) => d.type === 'blocked').map((d) => d.devargs),
-    vdevs: b.devices.filter((d) => d.type === 'virtual').map((d) => d.devargs),
-    noPci: b.noPci,
-    noShconf: b.noShconf,
-    inMemory: b.inMemory,
-    memoryMb: b.memoryMb,
-    socketMem: b.socketMem,
-    socketLimit: b.socketLimit,
-    hugeDir: b.hugeDir,
-    noHuge: b.noHuge,
-    memoryChannels: b.memoryChannels,
-    memoryRanks: b.memoryRanks,
-    logLevels: b.logLevels,
-    syslog: b.syslog,
-    drivers: b.drivers,
-    help: b.help,
-    logLevelHelp: b.logLevelHelp,
-    version: b.version,
-    mpLayout: b.mpLayout,
-    hotplugTimeoutMs: b.hotplugTimeoutMs,
-    hotplugObserver: b.hotplugObserver,
-    telemetry: b.telemetry,
-    noEffect: b.noEffect,
+    ...fields,
+    procType: procType ?? 'primary',
+    allow: d.devices.filter((x) => x.type === 'allowed').map((x) => x.devargs),
+    block: d.devices.filter((x) => x.type === 'blocked').map((x) => x.devargs),
+    vdevs: d.devices.filter((x) => x.type === 'virtual').map((x) => x.devargs),
   };
-  return { options, consumed, args: [...nonOptions, ...argv.slice(i)] };
-}
-
-/** eal_usage: DPDK's usage text, with eal-ts's own options and what they do here. */
-export function usage(prgname = 'eal-app'): string {
-  return `
-Usage: ${prgname} [options]
-
-EAL common options:
-  -c COREMASK         Hexadecimal bitmask of cores to run on
-  -l CORELIST         List of cores to run on
-                      The argument format is <c1>[-c2][,c3[-c4],...]
-                      where c1, c2, etc are core indexes between 0 and ${RTE_MAX_LCORE}
-  --lcores COREMAP    Map lcore set to physical cpu set
-                      The argument format is
-                            '<lcores[@cpus]>[<,lcores[@cpus]>...]'
-                      lcores and cpus list are grouped by '(' and ')'
-                      Within the group, '-' is used for range separator,
-                      ',' is used for single number separator.
-                      '( )' can be omitted for single element group,
-                      '@' can be omitted if cpus and lcores have the same value
-  -s SERVICE COREMASK Hexadecimal bitmask of cores to be used as service cores
-  --main-lcore ID     Core ID that is used as main
-  --mbuf-pool-ops-name Pool ops name for mbuf to use
-  -n CHANNELS         Number of memory channels
-  -m MB               Memory to allocate (see also --socket-mem)
-  -r RANKS            Force number of memory ranks (don't detect)
-  -b, --block         Add a device to the blocked list.
-                      Prevent EAL from using this device. The argument
-                      format for PCI devices is <domain:bus:devid.func>.
-  -a, --allow         Add a device to the allow list.
-                      Only use the specified devices. The argument format
-                      for PCI devices is <[domain:]bus:devid.func>.
-                      This option can be present several times.
-                      [NOTE: allow cannot be used with block option]
-  --vdev              Add a virtual device.
-                      The argument format is <driver><id>[,key=val,...]
-                      (ex: --vdev=net_pcap0,iface=eth2).
-  --iova-mode   Set IOVA mode. 'pa' for IOVA_PA
-                      'va' for IOVA_VA
-  -d LIB.so|DIR       Add a driver or driver directory
-                      (can be used multiple times)
-  --vmware-tsc-map    Use VMware TSC map instead of native RDTSC
-  --proc-type         Type of this process (primary|secondary|auto)
-  --syslog            Set syslog facility
-  --log-level=<level> Set global log level
-  --log-level=<type-match>:<level>
-                      Set specific log level
-  --log-level=help    Show log types and levels
-  --trace=<regex-match>
-                      Enable trace based on regular expression trace name.
-  --trace-dir=<directory path>
-                      Specify trace directory for trace output.
-  --trace-bufsz=<int>
-                      Specify maximum size of allocated memory
-                      for trace output for each thread.
-  --trace-mode=<o[verwrite] | d[iscard]>
-                      Specify the mode of update of trace output file.
-  -v                  Display version information on startup
-  -h, --help          This help
-  --in-memory   Operate entirely in memory. This will
-                      disable secondary process support
-  --base-virtaddr     Base virtual address
-  --telemetry   Enable telemetry support (on by default)
-  --no-telemetry   Disable telemetry support
-  --force-max-simd-bitwidth Force the max SIMD bitwidth
-
-EAL options for DEBUG use only:
-  --huge-unlink[=existing|always|never]
-                      When to unlink files in hugetlbfs
-                      ('existing' by default, no value means 'always')
-  --no-huge           Use malloc instead of hugetlbfs
-  --no-pci            Disable PCI
-  --no-hpet           Disable HPET
-  --no-shconf         No shared config (mmap'd files)
-
-EAL Linux options:
-  --socket-mem        Memory to allocate on sockets (comma separated values)
-  --socket-limit      Limit memory allocation on sockets (comma separated values)
-  --huge-dir          Directory where hugetlbfs is mounted
-  --file-prefix       Prefix for hugepage filenames
-  --create-uio-dev    Create /dev/uioX (usually done by hotplug)
-  --vfio-intr         Interrupt mode for VFIO (legacy|msi|msix)
-  --vfio-vf-token     VF token (UUID) shared between SR-IOV PF and VFs
-  --legacy-mem        Legacy memory mode (no dynamic allocation, contiguous segments)
-  --single-file-segments Put all hugepage memory in single files
-  --match-allocations Free hugepages exactly as allocated
-  --huge-worker-stack[=size]
-                      Allocate worker thread stacks from hugepage memory.
-                      Size is in units of kbytes and defaults to system
-                      thread stack size if not specified.
-
-eal-ts options:
-  --mp-layout=auto|22.11|25.11
-                      Layout of the mp messages this process sends:
-                      auto (default: a secondary reads the primary's DPDK
-                      version from its config file), 22.11 (DPDK 18.11 to
-                      25.07, 332 bytes) or 25.11 (DPDK 25.11+, 340 bytes)
-  --hotplug-timeout-ms=N
-                      How long each hotplug exchange waits, in ms
-                      (default 5000, DPDK's)
-  --hotplug-observer  Secondary only: answer every hotplug request of the
-                      primary with success without running drivers, and
-                      keep a mirror of the primary's devices
-
-In eal-ts, the memory, lcore, trace and VFIO options are checked
-and then have no effect.
-
-`;
-}
-
-/** eal_log_usage: the log types registered so far and the --log-level syntax. */
-export function logLevelUsage(types: readonly { type: string; level: LogLevel }[]): string {
-  const lines = [
-    'Log type is a pattern matching items of this list (plugins may be missing):',
-    ...types.map((t) => `\t${t.type}, ${logLevelName(t.level)}`),
-    '',
-    'Syntax using globbing pattern:     --log-level pattern:level',
-    'Syntax using regular expression:   --log-level regexp,level',
-    'Syntax for the global level:       --log-level level',
-    'Logs are emitted if allowed by both global and specific levels.',
-    '',
-    'Log level can be a number or the first letters of its name:',
-  ];
-  for (let level = LogLevel.EMERG as number; level <= LogLevel.DEBUG; level++) lines.push(`\t${level}   ${logLevelName(level as LogLevel)}`);
-  return lines.join('\n') + '\n';
+  return { options, consumed: next - nonOptions.length, args: [...nonOptions, ...argv.slice(next)] };
 }

@@ -13,10 +13,8 @@ export {
   DEFAULT_FILE_PREFIX,
   DEFAULT_HOTPLUG_TIMEOUT_MS,
   RTE_MAX_NUMA_NODES,
-  logLevelUsage,
   parseEalArgs,
   parseLogLevelOption,
-  usage,
   type DeviceOption,
   type EalOptions,
   type LogLevelOption,
@@ -24,17 +22,19 @@ export {
   type ParsedEalArgs,
   type ProcTypeOption,
 } from './eal_common_options.js';
+export { logLevelUsage, usage } from './eal_usage.js';
 export {
   Eal,
   EalInitError,
-  READY_FILE,
   ealVersion,
   init,
   type EalInitOptions,
   type EalInitStage,
-  type EalLoggers,
-  type ProcessType,
 } from './eal.js';
+export { type EalBus, type EalDriver, type EalDriverContext } from './eal_buses.js';
+export type { EalLoggers } from './eal_log.js';
+// Declared once, beside the config lock that decides it; re-exported for EAL's users.
+export { READY_FILE, type ProcessType } from '@eal-ts/mp-channel';
 export { TESTPMD_MP, TESTPMD_REQ_TYPE_EXIT, registerTestpmdMp } from './testpmd_mp.js';
 export {
   EAL_TELEMETRY_HELP,

@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Bus, Device, type Driver } from '@eal-ts/bus';
 import { LogRegistry } from '@eal-ts/log';
+import { netNull } from '@eal-ts/net-null';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Eal, EalArgsError, EalHelpRequested, EalInitError, type EalInitOptions, READY_FILE } from '../src/index.js';
 import { killChildren, lockHolder, makeBase, removeBase, startFixture } from './helpers.js';
@@ -16,7 +18,7 @@ function options(extra: EalInitOptions = {}): EalInitOptions {
     env: { RUNTIME_DIRECTORY: base },
     sysfsDir: sysfs,
     logs: new LogRegistry({ sink: (line) => void lines.push(line) }),
-    exitOnHelp: false,
+    drivers: [netNull],
     ...extra,
   };
 }
@@ -189,6 +191,69 @@ describe('init failures clean up what was set up', () => {
   it('a file prefix too long for the socket paths fails in the runtime-dir stage', async () => {
     const error = await initError([`--file-prefix=${'x'.repeat(120)}`]);
     expect(error).toMatchObject({ name: 'EalInitError', stage: 'runtime-dir', code: 'ENAMETOOLONG' });
+  });
+});
+
+describe('composition: the drivers come from the application', () => {
+  it('a --vdev whose driver was not composed fails in the devargs stage, naming what was composed', async () => {
+    const error = await Eal.init(['--in-memory', '--no-pci', '--vdev=net_null0'], options({ drivers: [] })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EalInitError);
+    expect(error).toMatchObject({ stage: 'devargs', code: 'EFAULT' });
+    expect((error as Error).message).toMatch(/invalid --vdev net_null0: .*drivers composed into this EAL: pci: none; vdev: none .*Eal\.init's drivers option/);
+  });
+
+  it('a composed driver is built for this EAL, its log type registered, and found by name', async () => {
+    const eal = await init(['--in-memory', '--no-pci', '--vdev=net_null0']);
+    expect(eal.driver('net_null').name).toBe('net_null');
+    expect(eal.vdev.findDeviceByName('net_null0')?.driver).toBe(eal.driver('net_null'));
+    expect(() => eal.driver('net_ring')).toThrow(expect.objectContaining({ code: 'ENODEV', message: expect.stringMatching(/drivers: net_null/) as string }) as Error);
+  });
+
+  it('an application bus and its driver are composed: -a names its device, the scan finds it, the probe reaches the driver', async () => {
+    /** A bus with one possible device, toy0, present once a devargs names it. */
+    class ToyBus extends Bus {
+      scan(): Promise<void> {
+        const listed = this.devargs.entries().some((e) => e.devargs.name === 'toy0');
+        if (listed && !this.findDeviceByName('toy0')) this.addDevice(new Device({ name: 'toy0', bus: this }));
+        return Promise.resolve();
+      }
+      parse(name: string): string | undefined {
+        return name === 'toy0' ? name : undefined;
+      }
+      protected match(driver: Driver): boolean {
+        return driver.name === 'toy_net';
+      }
+    }
+    const probed: string[] = [];
+    const toyDriver = {
+      bus: 'toy',
+      name: 'toy_net',
+      create: (): Driver => ({
+        name: 'toy_net',
+        probe: (dev: Device) => Promise.resolve(void probed.push(dev.name)),
+        remove: () => Promise.resolve(),
+      }),
+    };
+    const eal = await init(['--in-memory', '--no-pci', '-a', 'toy0'], {
+      buses: [{ name: 'toy', create: ({ logs }) => new ToyBus('toy', { logger: logs.register('bus.toy') }) }],
+      drivers: [netNull, toyDriver],
+    });
+    expect(eal.buses.buses().map((b) => b.name)).toEqual(['pci', 'vdev', 'toy']);
+    expect(probed).toEqual(['toy0']);
+    expect(eal.driver('toy_net').name).toBe('toy_net');
+  });
+
+  it('a driver for a bus the EAL does not have fails init in the buses stage', async () => {
+    const lonely = { bus: 'nowhere', name: 'lost', create: (): Driver => ({ name: 'lost', probe: () => Promise.resolve(), remove: () => Promise.resolve() }) };
+    const error = await Eal.init(['--in-memory', '--no-pci'], options({ drivers: [lonely] })).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'EalInitError', stage: 'buses', code: 'EINVAL' });
+    expect((error as Error).message).toMatch(/driver 'lost' goes on bus 'nowhere', which this EAL does not have \(buses: pci, vdev\)/);
+  });
+
+  it('the library never exits: -h rejects with EalHelpRequested carrying the usage text', async () => {
+    const error = await Eal.init(['-h'], { logs: new LogRegistry({ sink: () => undefined }) }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EalHelpRequested);
+    expect((error as EalHelpRequested).text).toContain('Usage: eal-app [options]');
   });
 });
 

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LogRegistry } from '@eal-ts/log';
+import { netNull } from '@eal-ts/net-null';
 import { TelemetryClient, TelemetryUnavailableError } from '@eal-ts/telemetry';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Eal, type EalInitOptions, splitSavedArgs } from '../src/index.js';
@@ -16,7 +17,7 @@ function options(extra: EalInitOptions = {}): EalInitOptions {
     env: { RUNTIME_DIRECTORY: base },
     sysfsDir: sysfs,
     logs: new LogRegistry({ sink: () => undefined }),
-    exitOnHelp: false,
+    drivers: [netNull],
     argv0: 'my-app',
     ...extra,
   };

@@ -42,7 +42,7 @@ export class EalTsError<Code extends string = string> extends Error {
    * - one of this class already is one, and is returned as is;
    * - another eal-ts error, a Node.js error (fs, net: `code` 'ENOENT' …) or
    *   an errno-carrying native error (`errno` and `syscall`) keeps its errno
-   *   name and number;
+   *   name and number; an AbortError (an aborted signal) becomes ECANCELED;
    * - anything else (a string, an Error without errno) gets `fallback`.
    * The message is the thrown one, after `context` and ': ' when given; the
    * thrown value is the `cause`.
@@ -87,5 +87,8 @@ function errnoFields(error: unknown): [ErrnoName, number | undefined] | undefine
     const name = nameOf(errno);
     if (name !== undefined) return [name, undefined];
   }
+  // An aborted signal's rejection (Node's AbortError, the DOMException): DPDK has no such
+  // failure; eal-ts reports a cancelled operation as ECANCELED.
+  if ((error as { name?: unknown }).name === 'AbortError') return ['ECANCELED', undefined];
   return undefined;
 }

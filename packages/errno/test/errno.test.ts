@@ -93,7 +93,7 @@ describe('EalTsError', () => {
     expect(errnoNameOf(native)).toBe('ECONNREFUSED');
   });
 
-  it('from(): strings and errors without errno get the fallback', () => {
+  it('from(): strings and errors without errno get the fallback; aborts are ECANCELED', async () => {
     expect(PlainError.from('boom', 'EPROTO')).toMatchObject({ code: 'EPROTO', errno: -71, message: 'boom', cause: 'boom' });
     const typeError = new TypeError('not a function');
     expect(PlainError.from(typeError, 'EINVAL', 'driver x')).toMatchObject({
@@ -103,6 +103,9 @@ describe('EalTsError', () => {
     });
     expect(PlainError.from(Object.assign(new Error('x'), { code: 'ERR_INVALID_ARG_TYPE' }))).toMatchObject({ code: 'EIO' });
     expect(errnoNameOf(undefined)).toBeUndefined();
+    const aborted = await import('node:timers/promises').then((t) => t.setTimeout(1, undefined, { signal: AbortSignal.abort() }).catch((e: unknown) => e));
+    expect(PlainError.from(aborted, 'EIO', 'waiting')).toMatchObject({ code: 'ECANCELED', errno: -125, cause: aborted });
+    expect(errnoNameOf(new DOMException('stop', 'AbortError'))).toBe('ECANCELED');
     expect(errnoNameOf({ code: 'EWOULDBLOCK' })).toBe('EAGAIN');
   });
 });

@@ -13,6 +13,7 @@
 import { EventEmitter } from 'node:events';
 
 import { LogRegistry, type Logger } from '@eal-ts/log';
+import type { ProcessType } from '@eal-ts/mp-channel';
 
 import { EthdevError } from './errors.js';
 import {
@@ -25,8 +26,6 @@ import {
   type SharedPort,
 } from './ethdev_shared_data.js';
 import { EthDev, type EthDevOps } from './rte_ethdev.js';
-
-export type ProcessType = 'primary' | 'secondary';
 
 export interface EthdevPortsOptions {
   /** DPDK's --proc-type, resolved (auto is the EAL's business). */

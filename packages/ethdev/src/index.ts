@@ -35,7 +35,6 @@ export {
   type EthdevPortsEvents,
   type EthdevPortsOptions,
   type PortSetup,
-  type ProcessType,
 } from './ethdev_driver.js';
 export {
   EthDev,

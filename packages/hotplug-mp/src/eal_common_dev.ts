@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import { type BusRegistry, type Device, DevargsError, EalError, findDeviceByDevargs, parseDevargs } from '@eal-ts/bus';
 import { errnoNameOf } from '@eal-ts/errno';
 import { LogRegistry, type Logger } from '@eal-ts/log';
+import type { ProcessType } from '@eal-ts/mp-channel';
 import { EAL_DEV_MP_ACTION_REQUEST, EalDevReqType, checkDevargsLength, decodeEalDevMpReq, ealDevReqTypeName } from './eal_dev_mp_req.js';
 import { HotplugError, type HotplugOp, describeError, describeResult } from './errors.js';
 import {
@@ -24,10 +25,8 @@ import {
   requestToPrimary,
 } from './hotplug_mp.js';
 
-export type HotplugRole = 'primary' | 'secondary';
-
 export interface HotplugOptions {
-  role: HotplugRole;
+  role: ProcessType;
   /** This process's buses (with their drivers registered). */
   buses: BusRegistry;
   /** This process's mp channel; absent for an EAL without IPC (--in-memory, --no-shconf): hotplug is then local only. */
@@ -135,7 +134,7 @@ function buildDevargs(bus: string, name: string, args: string): string {
  * `rolled-back` when an operation was rolled back.
  */
 export class Hotplug extends EventEmitter<HotplugEvents> {
-  readonly role: HotplugRole;
+  readonly role: ProcessType;
   readonly buses: BusRegistry;
   readonly channel: HotplugChannel | undefined;
   readonly timeoutMs: number;

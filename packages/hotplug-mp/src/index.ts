@@ -28,5 +28,4 @@ export {
   type HotplugAttachResult,
   type HotplugCallOptions,
   type HotplugOptions,
-  type HotplugRole,
 } from './eal_common_dev.js';

@@ -1,5 +1,5 @@
 import { globToRegExp } from './glob.js';
-import { LogLevel, LogLevelError, isLogLevel, parseLogLevel } from './levels.js';
+import { LogLevel, LogLevelError, type LogLevelOption, isLogLevel, parseLogLevelOption } from './levels.js';
 
 export interface LogRecord {
   readonly type: string;
@@ -107,14 +107,15 @@ export class LogRegistry {
 
   /**
    * Applies one `--log-level` argument in DPDK's forms: `LEVEL` (global),
-   * `GLOB:LEVEL` (fnmatch over type names) or `REGEX,LEVEL`.
+   * `GLOB:LEVEL` (fnmatch over type names) or `REGEX,LEVEL`, as
+   * parseLogLevelOption reads it; returns what it applied.
    */
-  applyLogLevelOption(arg: string): void {
-    const comma = arg.indexOf(',');
-    const colon = arg.indexOf(':');
-    if (comma >= 0) this.setLevelRegexp(arg.slice(0, comma), parseLogLevel(arg.slice(comma + 1)));
-    else if (colon >= 0) this.setLevelPattern(arg.slice(0, colon), parseLogLevel(arg.slice(colon + 1)));
-    else this.setGlobalLevel(parseLogLevel(arg));
+  applyLogLevelOption(arg: string | LogLevelOption): LogLevelOption {
+    const option = typeof arg === 'string' ? parseLogLevelOption(arg) : arg;
+    if (option.kind === 'global') this.setGlobalLevel(option.level);
+    else if (option.kind === 'pattern') this.setLevelPattern(option.match, option.level);
+    else this.setLevelRegexp(option.match, option.level);
+    return option;
   }
 
   /** @internal */

@@ -21,6 +21,7 @@ import {
   type MpMsgTypeName,
 } from './rte_mp_msg.js';
 import type { MpEndpoint, MpTransport, ReceivedDatagram } from './transport.js';
+import type { ProcessType } from './eal_proc_type.js';
 
 /**
  * One message as callers send it (struct rte_mp_msg without the counts).
@@ -68,8 +69,6 @@ export interface MpResponse {
  */
 export type MpAction = (msg: MpReceivedMessage, peer: string) => void | Promise<void>;
 
-export type MpRole = 'primary' | 'secondary';
-
 /** One datagram as it crossed our socket, for observers (the eal-mp CLI prints these). */
 export interface MpTrace {
   dir: 'in' | 'out';
@@ -91,7 +90,7 @@ export type MpUnhandledAction = (msg: MpReceivedMessage, peer: string, type: 'MS
 
 export interface MpChannelOptions {
   transport: MpTransport;
-  role: MpRole;
+  role: ProcessType;
   /** `<base>/dpdk/<prefix>`: where mp_socket and the secondaries' sockets live. */
   runtimeDir: string;
   /** Default: a fresh registry's `lib.eal` type with DPDK's `EAL` prefix. */
@@ -170,7 +169,7 @@ function closeFdsSync(fds: readonly number[]): void {
  * the primary to every secondary, over any MpTransport.
  */
 export class MpChannel {
-  readonly role: MpRole;
+  readonly role: ProcessType;
   readonly runtimeDir: string;
   /** Our socket path, which peers reply to. */
   readonly path: string;

@@ -49,7 +49,6 @@ export {
   type MpReply,
   type MpResponse,
   type MpAction,
-  type MpRole,
   type MpChannelOptions,
   type MpRequestOptions,
   type MpTrace,
@@ -76,7 +75,12 @@ export {
 } from './eal_memcfg.js';
 export {
   PrimaryLock,
+  READY_FILE,
   primaryLockHolder,
   detectProcessType,
+  decideProcessType,
+  writeReadyFile,
+  type DecideProcessTypeOptions,
   type ProcessType,
+  type ProcessTypeDecision,
 } from './eal_proc_type.js';

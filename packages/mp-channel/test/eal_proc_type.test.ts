@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { detectProcessType, PrimaryLock, primaryLockHolder } from '../src/eal_proc_type.js';
+import { writeFile } from 'node:fs/promises';
+import { LogRegistry } from '@eal-ts/log';
+import { decideProcessType, detectProcessType, PrimaryLock, primaryLockHolder, READY_FILE } from '../src/eal_proc_type.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/hold-primary-lock.mjs', import.meta.url));
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -79,5 +81,49 @@ describe('process type from the config lock (--proc-type=auto)', () => {
 
   it('no config file means no primary', async () => {
     expect(await primaryLockHolder(join(await runtimeDir(), 'missing'))).toBeNull();
+  });
+});
+
+describe('rte_config_init: decideProcessType', () => {
+  const quiet = (): { logger: ReturnType<LogRegistry['register']>; lines: string[] } => {
+    const lines: string[] = [];
+    return { logger: new LogRegistry({ sink: (line) => void lines.push(line) }).register('lib.eal', { prefix: 'EAL' }), lines };
+  };
+
+  it('an explicit secondary without a primary is ENOENT, an explicit primary beside one is EBUSY naming its pid', async () => {
+    const dir = await runtimeDir();
+    const { logger } = quiet();
+    await expect(decideProcessType(dir, { requested: 'secondary', timeoutMs: 1000, logger })).rejects.toMatchObject({
+      name: 'MpError',
+      code: 'ENOENT',
+      message: expect.stringMatching(/^no primary process is running in /) as string,
+    });
+    const { pid } = await childPrimary(dir);
+    await expect(decideProcessType(dir, { requested: 'primary', timeoutMs: 1000, logger })).rejects.toMatchObject({
+      code: 'EBUSY',
+      message: expect.stringContaining(`(pid ${pid} holds it)`) as string,
+    });
+  });
+
+  it('a secondary of an eal-ts primary waits for its ready file: ETIMEDOUT without it, joined once it names the primary', async () => {
+    const dir = await runtimeDir();
+    const { logger, lines } = quiet();
+    const { pid } = await childPrimary(dir);
+    await expect(decideProcessType(dir, { requested: 'auto', timeoutMs: 50, logger })).rejects.toMatchObject({
+      code: 'ETIMEDOUT',
+      message: expect.stringMatching(new RegExp(`primary process \\(pid ${pid}\\) .* did not complete its initialisation within 50 ms`)) as string,
+    });
+    await writeFile(join(dir, READY_FILE), `${pid}\n`);
+    const decision = await decideProcessType(dir, { requested: 'auto', timeoutMs: 1000, logger });
+    expect(decision).toMatchObject({ type: 'secondary', lock: null, foreignPrimary: false, primaryConfig: { kind: 'eal-ts' } });
+    expect(lines).toContain('EAL: Auto-detected process type: SECONDARY');
+  });
+
+  it('auto without a primary takes the lock', async () => {
+    const dir = await runtimeDir();
+    const decision = await decideProcessType(dir, { requested: 'auto', timeoutMs: 1000, logger: quiet().logger });
+    expect(decision).toMatchObject({ type: 'primary', primaryConfig: null, foreignPrimary: false });
+    expect(decision.lock).toBeInstanceOf(PrimaryLock);
+    await decision.lock?.release();
   });
 });

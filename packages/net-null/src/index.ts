@@ -13,5 +13,6 @@ export {
   type NullDriverOptions,
   type NullOptions,
   NullPortOps,
+  netNull,
   parseNullArgs,
 } from './rte_eth_null.js';

@@ -353,3 +353,16 @@ export class NullDriver implements VdevDriver {
     this.#probed.delete(dev.name);
   }
 }
+
+/**
+ * net_null for an EAL to compose (RTE_PMD_REGISTER_VDEV(net_null, …) and
+ * its log type): `Eal.init(argv, { drivers: [netNull] })` with @eal-ts/eal.
+ */
+export const netNull = Object.freeze({
+  bus: 'vdev',
+  name: NULL_DRIVER_NAME,
+  aliases: Object.freeze([NULL_DRIVER_ALIAS]),
+  logType: Object.freeze({ type: 'pmd.net.null', prefix: 'NULL', level: LogLevel.NOTICE }),
+  create: (context: { readonly ports: EthdevPorts; readonly logger: Logger }): NullDriver =>
+    new NullDriver({ ports: context.ports, logger: context.logger }),
+});

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { VdevBus } from '@eal-ts/bus-vdev';
-import { EthdevPorts, type ProcessType } from '@eal-ts/ethdev';
+import { EthdevPorts, type EthdevPortsOptions } from '@eal-ts/ethdev';
 import { LogLevel, LogRegistry, type Logger } from '@eal-ts/log';
 
 import { NullDriver } from '../src/index.js';
@@ -38,7 +38,7 @@ export function inMemoryWorld(): World {
 }
 
 /** Ports over the shared file table of `runtimeDir`. */
-export function filePorts(processType: ProcessType, runtimeDir: string): EthdevPorts {
+export function filePorts(processType: EthdevPortsOptions['processType'], runtimeDir: string): EthdevPorts {
   return new EthdevPorts({ processType, runtimeDir, logger: quietLogger('lib.ethdev', 'ETHDEV').logger });
 }
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Eal } from '@eal-ts/eal';
+import { netNull } from '@eal-ts/net-null';
 import { Testpmd, testpmdAvailable, testpmdLabel } from '../src/index.js';
 
 // eal-ts's whole rte_eal_init next to a real DPDK 22.11 primary: --proc-type=auto
@@ -22,6 +23,7 @@ describe.skipIf(!testpmdAvailable())(`EAL init interop with a real ${testpmdLabe
   it('--proc-type=auto detects the DPDK primary through the config lock and its vdev scan brings in net_null0', async () => {
     eal = await Eal.init(['--proc-type=auto', `--file-prefix=${testpmd.filePrefix}`, '--no-pci', '--hotplug-timeout-ms=3000'], {
       env: { RUNTIME_DIRECTORY: testpmd.runtimeBase },
+      drivers: [netNull],
       logSink: (line) => void lines.push(line),
     });
     expect(eal.processType).toBe('secondary');

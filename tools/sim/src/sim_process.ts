@@ -9,7 +9,7 @@ import { VdevBus } from '@eal-ts/bus-vdev';
 import { EthdevPorts, type PortTable } from '@eal-ts/ethdev';
 import { Hotplug } from '@eal-ts/hotplug-mp';
 import { LogLevel, LogRegistry } from '@eal-ts/log';
-import { type Clock, type MemoryNetwork, MpChannel, type MpTrace } from '@eal-ts/mp-channel';
+import { type Clock, type MemoryNetwork, MpChannel, type MpTrace, type ProcessType } from '@eal-ts/mp-channel';
 import { NullDriver } from '@eal-ts/net-null';
 import { FaultDriver, SIMULATED_FAULT } from './fault_driver.js';
 
@@ -18,7 +18,7 @@ export const SIM_DIR = '/run/sim/dpdk/rte';
 export interface SimProcessOptions {
   /** P for the primary, S1, S2… for the secondaries. */
   name: string;
-  role: 'primary' | 'secondary';
+  role: ProcessType;
   network: MemoryNetwork;
   clock: Clock;
   table: PortTable;
@@ -32,7 +32,7 @@ export interface SimProcessOptions {
 
 export class SimProcess {
   readonly name: string;
-  readonly role: 'primary' | 'secondary';
+  readonly role: ProcessType;
   readonly channel: MpChannel;
   readonly buses: BusRegistry;
   readonly vdev: VdevBus;

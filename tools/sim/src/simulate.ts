@@ -6,7 +6,7 @@
  */
 import { MemoryPortTable } from '@eal-ts/ethdev';
 import { EAL_DEV_MP_ACTION_REQUEST, HotplugError, decodeEalDevMpReq, ealDevReqTypeName } from '@eal-ts/hotplug-mp';
-import { MemoryNetwork, MpMsgType, type MpTrace, VirtualClock, decodeMpMsg } from '@eal-ts/mp-channel';
+import { MemoryNetwork, MpMsgType, type MpTrace, type ProcessType, VirtualClock, decodeMpMsg } from '@eal-ts/mp-channel';
 import type { Choices } from './choices.js';
 import { Prng } from './prng.js';
 import { SimProcess } from './sim_process.js';
@@ -126,7 +126,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   };
 
   let secondaries = 0;
-  const startProcess = (role: 'primary' | 'secondary'): Promise<SimProcess> => {
+  const startProcess = (role: ProcessType): Promise<SimProcess> => {
     const name = role === 'primary' ? 'P' : `S${++secondaries}`;
     const path = role === 'primary' ? '/run/sim/dpdk/rte/mp_socket' : `/run/sim/dpdk/rte/mp_socket_sim_${name}`;
     names.set(path, name);
