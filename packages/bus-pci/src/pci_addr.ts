@@ -32,6 +32,8 @@ function field(text: string, what: string, value: string, max: number): number {
   return n;
 }
 
+const PCI_ADDR_SHAPE = /^(?:([^:]*):)?([^:]*):([^:.]*)\.([^:.]*)$/;
+
 /**
  * rte_pci_addr_parse: `DDDD:BB:DD.F` or `BB:DD.F` (domain 0), each field
  * hexadecimal of any length within DPDK's ranges (domain ≤ 0xffffffff,
@@ -39,7 +41,7 @@ function field(text: string, what: string, value: string, max: number): number {
  * nor function to 3). Unlike strtoul we take no `0x`, sign or blanks.
  */
 export function parsePciAddr(text: string): PciAddr {
-  const parts = /^(?:([^:]*):)?([^:]*):([^:.]*)\.([^:.]*)$/.exec(text);
+  const parts = PCI_ADDR_SHAPE.exec(text);
   if (!parts) {
     throw new PciAddrError(text, `invalid PCI address '${text}': expected DDDD:BB:DD.F or BB:DD.F (hexadecimal)`);
   }
@@ -54,6 +56,9 @@ export function parsePciAddr(text: string): PciAddr {
 
 /** parsePciAddr without the error: undefined for anything it refuses. */
 export function tryParsePciAddr(text: string): PciAddr | undefined {
+  // Every bus is asked about every devargs (net_null0 …): most are not even
+  // shaped like an address, and are refused without building an error.
+  if (!PCI_ADDR_SHAPE.test(text)) return undefined;
   try {
     return parsePciAddr(text);
   } catch {

@@ -18,4 +18,4 @@ export { type DevargsEntry, DevargsList, type DevargsPolicy, type ScanMode } fro
 export { Device, type DeviceClass, type DeviceInit, type Driver, SOCKET_ID_ANY } from './rte_dev.js';
 export { Bus, type BusOptions, type BusProbeSummary } from './rte_bus.js';
 export { BusRegistry, type BusRegistryOptions } from './eal_common_bus.js';
-export { devIterate, findDeviceByDevargs, localDevProbe, localDevRemove } from './eal_common_dev.js';
+export { devIterate, findDeviceByDevargs, localDevProbe, localDevRemove } from './local_dev.js';

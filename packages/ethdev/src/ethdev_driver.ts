@@ -16,15 +16,9 @@ import { LogRegistry, type Logger } from '@eal-ts/log';
 import type { ProcessType } from '@eal-ts/mp-channel';
 
 import { EthdevError } from './errors.js';
-import {
-  EthdevSharedData,
-  MemoryPortTable,
-  checkPortId,
-  checkPortName,
-  type PortTable,
-  type PortTableSnapshot,
-  type SharedPort,
-} from './ethdev_shared_data.js';
+import { EthdevSharedData } from './ethdev_shared_data.js';
+import { MemoryPortTable } from './memory_port_table.js';
+import { checkPortId, checkPortName, type PortTable, type PortTableSnapshot, type SharedPort } from './port_table.js';
 import { EthDev, type EthDevOps } from './rte_ethdev.js';
 
 export interface EthdevPortsOptions {
@@ -112,14 +106,8 @@ export class EthdevPorts extends EventEmitter<EthdevPortsEvents> {
     if (this.processType !== 'primary') {
       throw new EthdevError('EPERM', `cannot allocate port ${name} in a secondary process: use attachSecondary`);
     }
-    const table = await this.table();
-    const port = await table.allocate(name, { repair: true });
-    this.dropStale(port);
-    const dev = new EthDev({ port, ...setup });
-    this.local.set(port.portId, dev);
-    this.logger.debug(`port ${port.portId} allocated for ${name}`);
-    this.emitSafely('new', dev);
-    return dev;
+    const table = this.openedTable() ?? (await this.table());
+    return this.adopt(await table.allocate(name, { repair: true }), setup, 'allocated');
   }
 
   /**
@@ -133,16 +121,21 @@ export class EthdevPorts extends EventEmitter<EthdevPortsEvents> {
     if (this.processType !== 'secondary') {
       throw new EthdevError('EPERM', `attachSecondary(${name}) in the primary process: the primary allocates`);
     }
-    const table = await this.table();
+    const table = this.openedTable() ?? (await this.table());
     const port = await table.attach(name);
     const existing = this.findLocal(name);
     if (existing && existing.portId === port.portId && existing.generation === port.generation) {
       throw new EthdevError('EEXIST', `port ${port.portId} (${name}) is already attached in this process`);
     }
+    return this.adopt(port, setup, 'attached');
+  }
+
+  /** The port the table gave this process becomes a local EthDev (replacing any older lifetime), then `new`. */
+  private adopt(port: SharedPort, setup: PortSetup, how: 'allocated' | 'attached'): EthDev {
     this.dropStale(port);
     const dev = new EthDev({ port, ...setup });
     this.local.set(port.portId, dev);
-    this.logger.debug(`port ${port.portId} attached for ${name}`);
+    this.logger.debug(`port ${port.portId} ${how} for ${port.name}`);
     this.emitSafely('new', dev);
     return dev;
   }
@@ -154,7 +147,7 @@ export class EthdevPorts extends EventEmitter<EthdevPortsEvents> {
    * ENODEV when there is nothing to release.
    */
   async release(portId: number): Promise<void> {
-    const table = this.processType === 'primary' ? await this.table() : this.resolvedTable;
+    const table = this.processType === 'primary' ? (this.openedTable() ?? (await this.table())) : this.resolvedTable;
     checkPortId(portId, table?.maxPorts ?? Number.MAX_SAFE_INTEGER);
     const dev = this.local.get(portId);
     if (this.processType === 'primary' && table) {
@@ -221,6 +214,11 @@ export class EthdevPorts extends EventEmitter<EthdevPortsEvents> {
     if (!table) return;
     if (table instanceof EthdevSharedData) await table.close(options);
     else await table.close();
+  }
+
+  /** The table when it is open and these ports are not closed: no await needed (table() otherwise). */
+  private openedTable(): PortTable | undefined {
+    return this.isClosed ? undefined : this.resolvedTable;
   }
 
   private table(): Promise<PortTable> {

@@ -5,20 +5,8 @@
  * DPDK keeps `rte_eth_dev_data[RTE_MAX_ETHPORTS]` in hugepage memory mapped
  * by every process and guards it with a spinlock in the shared EAL config.
  * Node cannot map that memory, so eal-ts keeps the table in a file of the
- * runtime directory, `eal_ts_ethdev_data`, guarded by fcntl record locks:
- *
- *   offset 0     header, 128 bytes (never rewritten after creation)
- *   offset 128   slot 0, 128 bytes
- *   offset 256   slot 1 …  slot i at 128 * (i + 1)
- *
- * Header (little endian): magic "EALTSETH"[8], u32 version, u32 header size,
- * u32 slot size, u32 slot count, u32 creator pid, u32 reserved, f64 creation
- * time (ms since the epoch), zeros, u32 CRC-32 of bytes 0..123 at 124.
- *
- * Slot: u32 state (0 free, 1 allocated), u16 port id (= slot index),
- * u16 reserved, u32 generation, u32 owner pid, name[64] (UTF-8, NUL padded,
- * at most 63 bytes as RTE_ETH_NAME_MAX_LEN), zeros, u32 CRC-32 of bytes
- * 0..123 at 124.
+ * runtime directory, `eal_ts_ethdev_data` (its layout: port_table_layout.ts),
+ * guarded by fcntl record locks.
  *
  * Updates: a writer holds the write lock over the whole file, reads the whole
  * table, and changes exactly one slot with ONE positional write of 128 bytes.
@@ -47,351 +35,18 @@ import { randomBytes } from 'node:crypto';
 import { readSync, writeSync } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
 
 import { LogRegistry, type Logger } from '@eal-ts/log';
 import { setRecordLock } from '@eal-ts/sys';
 
 import { EthdevError } from './errors.js';
 import { AsyncMutex } from './mutex.js';
+import { RTE_MAX_ETHPORTS, checkMaxPorts, checkPortId, checkPortName, type PortTable, type PortTableSnapshot, type SharedPort, type TableAllocateOptions, type TableReleaseOptions } from './port_table.js';
+import { HEADER_SIZE, SLOT_SIZE, TABLE_VERSION, decodeHeader, decodeSlot, encodeFreeSlot, encodeHeader, slotOffset, tableSize, type DecodedSlot, type TableHeader } from './port_table_layout.js';
+import { type SlotWrite, encodeSlot, findByName, planAllocate, planRelease, planRepair, snapshotOf } from './port_table_plan.js';
 
 /** The table's file name in the runtime directory (DPDK has no such file; the name avoids DPDK's own). */
 export const ETHDEV_DATA_FILE = 'eal_ts_ethdev_data';
-/** DPDK's default build-time port count. */
-export const RTE_MAX_ETHPORTS = 32;
-/** The most ports a table may have here (port ids are uint16 in DPDK; the file stays small). */
-export const MAX_ETHPORTS_LIMIT = 4096;
-/** Port name size with its NUL, as DPDK: names have 1..63 bytes. */
-export const RTE_ETH_NAME_MAX_LEN = 64;
-
-export const TABLE_MAGIC = 'EALTSETH';
-export const TABLE_VERSION = 1;
-export const HEADER_SIZE = 128;
-export const SLOT_SIZE = 128;
-
-const CRC_OFFSET = 124;
-const NAME_OFFSET = 16;
-
-export const SLOT_STATE = { FREE: 0, ALLOCATED: 1 } as const;
-
-/** One allocated port as the table holds it. */
-export interface SharedPort {
-  readonly portId: number;
-  readonly name: string;
-  /**
-   * Changes on every allocation and release anywhere in the table (the
-   * highest generation in the table plus one), so (portId, generation) names
-   * one port's lifetime: a later port reusing the id has another generation.
-   */
-  readonly generation: number;
-  /** The process that allocated the port. */
-  readonly ownerPid: number;
-}
-
-export interface PortTableSnapshot {
-  readonly maxPorts: number;
-  /** Allocated ports, by port id. */
-  readonly ports: readonly SharedPort[];
-  /** Ids of slots whose contents failed validation (a writer died mid-write). */
-  readonly corrupt: readonly number[];
-}
-
-export interface TableAllocateOptions {
-  /**
-   * Rewrite corrupt slots as free in the same locked update before choosing
-   * (the primary's repair path). Without it corrupt slots are never handed out.
-   */
-  readonly repair?: boolean;
-  /** Recorded as the slot's owner; defaults to process.pid. */
-  readonly ownerPid?: number;
-  /**
-   * The id to take when its slot is free (a secondary of a DPDK primary
-   * mirroring the primary's ids); otherwise the lowest free one, as always.
-   */
-  readonly preferredPortId?: number;
-}
-
-export interface TableReleaseOptions {
-  /** Release only if the slot still holds this generation of the port (ENODEV otherwise). */
-  readonly generation?: number;
-}
-
-/**
- * The operations both table kinds offer; EthdevPorts works on either. All
- * updates are atomic with respect to every other user of the same table.
- */
-export interface PortTable {
-  /** The shared file; null for a process-local table. */
-  readonly path: string | null;
-  readonly maxPorts: number;
-  readonly closed: boolean;
-  /** Every slot, under the read lock. */
-  read(): Promise<PortTableSnapshot>;
-  /** The lowest free id for `name` (EEXIST when taken, ENOSPC when full; EINVAL/ENAMETOOLONG for a bad name). */
-  allocate(name: string, options?: TableAllocateOptions): Promise<SharedPort>;
-  /** The allocated port called `name` (ENODEV when there is none). */
-  attach(name: string): Promise<SharedPort>;
-  /** Frees `portId` (ENODEV when free; a corrupt slot is rewritten free). */
-  release(portId: number, options?: TableReleaseOptions): Promise<void>;
-  /** Rewrites every corrupt slot as free; the ids repaired. */
-  repair(): Promise<number[]>;
-  close(): Promise<void>;
-}
-
-// ---------------------------------------------------------------------------
-// Validation shared by both kinds
-
-/** Checks a port name as rte_eth_dev_allocate does; returns its UTF-8 bytes. */
-export function checkPortName(name: unknown): Buffer {
-  if (typeof name !== 'string') throw new EthdevError('EINVAL', `port name must be a string, got ${typeof name}`);
-  if (name.length === 0) throw new EthdevError('EINVAL', 'zero length Ethernet device name');
-  if (name.includes('\0')) throw new EthdevError('EINVAL', `Ethernet device name ${JSON.stringify(name)} contains NUL`);
-  const bytes = Buffer.from(name, 'utf8');
-  if (bytes.length >= RTE_ETH_NAME_MAX_LEN) {
-    throw new EthdevError(
-      'ENAMETOOLONG',
-      `Ethernet device name is too long: ${bytes.length} bytes, at most ${RTE_ETH_NAME_MAX_LEN - 1}`,
-    );
-  }
-  return bytes;
-}
-
-export function checkMaxPorts(maxPorts: unknown): number {
-  if (typeof maxPorts !== 'number' || !Number.isInteger(maxPorts) || maxPorts < 1 || maxPorts > MAX_ETHPORTS_LIMIT) {
-    throw new EthdevError('EINVAL', `maxPorts must be an integer 1..${MAX_ETHPORTS_LIMIT}, got ${String(maxPorts)}`);
-  }
-  return maxPorts;
-}
-
-export function checkPortId(portId: unknown, maxPorts: number): number {
-  if (typeof portId !== 'number' || !Number.isInteger(portId) || portId < 0 || portId >= maxPorts) {
-    throw new EthdevError('EINVAL', `invalid port id ${String(portId)}: expected an integer 0..${maxPorts - 1}`);
-  }
-  return portId;
-}
-
-// ---------------------------------------------------------------------------
-// On-disk format
-
-export interface TableHeader {
-  readonly version: number;
-  readonly maxPorts: number;
-  readonly creatorPid: number;
-  /** ms since the epoch. */
-  readonly createdAt: number;
-}
-
-/** A slot as decoded: a valid free or allocated slot, or corrupt with its raw generation field. */
-export type DecodedSlot =
-  | { readonly kind: 'free'; readonly generation: number }
-  | { readonly kind: 'allocated'; readonly port: SharedPort }
-  | { readonly kind: 'corrupt'; readonly rawGeneration: number; readonly reason: string };
-
-/** Byte offset of a port's slot in the table file. */
-export function slotOffset(portId: number): number {
-  return HEADER_SIZE + portId * SLOT_SIZE;
-}
-
-/** Size of the table file for `maxPorts` ports. */
-export function tableSize(maxPorts: number): number {
-  return HEADER_SIZE + maxPorts * SLOT_SIZE;
-}
-
-function sealed(buffer: Buffer): Buffer {
-  buffer.writeUInt32LE(crc32(buffer.subarray(0, CRC_OFFSET)), CRC_OFFSET);
-  return buffer;
-}
-
-function checksumOk(bytes: Buffer): boolean {
-  return bytes.readUInt32LE(CRC_OFFSET) === crc32(bytes.subarray(0, CRC_OFFSET));
-}
-
-export function encodeHeader(header: TableHeader): Buffer {
-  const buffer = Buffer.alloc(HEADER_SIZE);
-  buffer.write(TABLE_MAGIC, 0, 'latin1');
-  buffer.writeUInt32LE(header.version, 8);
-  buffer.writeUInt32LE(HEADER_SIZE, 12);
-  buffer.writeUInt32LE(SLOT_SIZE, 16);
-  buffer.writeUInt32LE(header.maxPorts, 20);
-  buffer.writeUInt32LE(header.creatorPid >>> 0, 24);
-  buffer.writeDoubleLE(header.createdAt, 32);
-  return sealed(buffer);
-}
-
-/** Decodes and checks a header; `path` only labels the error. */
-export function decodeHeader(bytes: Buffer, path: string): TableHeader {
-  const bad = (what: string): EthdevError =>
-    new EthdevError('EBADMSG', `${path} is not an eal-ts ethdev port table: ${what}`);
-  if (bytes.length < HEADER_SIZE) throw bad(`${bytes.length} bytes, the header alone has ${HEADER_SIZE}`);
-  const header = bytes.subarray(0, HEADER_SIZE);
-  if (header.toString('latin1', 0, 8) !== TABLE_MAGIC) throw bad('bad magic');
-  if (!checksumOk(header)) throw bad('header checksum mismatch');
-  const version = header.readUInt32LE(8);
-  if (version !== TABLE_VERSION) throw bad(`version ${version}, this build reads version ${TABLE_VERSION}`);
-  if (header.readUInt32LE(12) !== HEADER_SIZE || header.readUInt32LE(16) !== SLOT_SIZE) throw bad('unexpected sizes');
-  const maxPorts = header.readUInt32LE(20);
-  if (maxPorts < 1 || maxPorts > MAX_ETHPORTS_LIMIT) throw bad(`slot count ${maxPorts}`);
-  return { version, maxPorts, creatorPid: header.readUInt32LE(24), createdAt: header.readDoubleLE(32) };
-}
-
-export function encodeFreeSlot(portId: number, generation: number): Buffer {
-  const buffer = Buffer.alloc(SLOT_SIZE);
-  buffer.writeUInt32LE(SLOT_STATE.FREE, 0);
-  buffer.writeUInt16LE(portId, 4);
-  buffer.writeUInt32LE(generation >>> 0, 8);
-  return sealed(buffer);
-}
-
-export function encodeAllocatedSlot(port: SharedPort): Buffer {
-  const name = checkPortName(port.name);
-  const buffer = Buffer.alloc(SLOT_SIZE);
-  buffer.writeUInt32LE(SLOT_STATE.ALLOCATED, 0);
-  buffer.writeUInt16LE(port.portId, 4);
-  buffer.writeUInt32LE(port.generation >>> 0, 8);
-  buffer.writeUInt32LE(port.ownerPid >>> 0, 12);
-  name.copy(buffer, NAME_OFFSET);
-  return sealed(buffer);
-}
-
-/** Decodes the slot of `portId`; anything inconsistent is 'corrupt' with the reason. */
-export function decodeSlot(bytes: Buffer, portId: number): DecodedSlot {
-  const rawGeneration = bytes.length >= 12 ? bytes.readUInt32LE(8) : 0;
-  const corrupt = (reason: string): DecodedSlot => ({ kind: 'corrupt', rawGeneration, reason });
-  if (bytes.length !== SLOT_SIZE) return corrupt(`short slot (${bytes.length} bytes)`);
-  if (!checksumOk(bytes)) return corrupt('checksum mismatch');
-  if (bytes.readUInt16LE(4) !== portId) return corrupt(`slot holds port id ${bytes.readUInt16LE(4)}`);
-  const state = bytes.readUInt32LE(0);
-  const nameField = bytes.subarray(NAME_OFFSET, NAME_OFFSET + RTE_ETH_NAME_MAX_LEN);
-  const nul = nameField.indexOf(0);
-  if (state === SLOT_STATE.FREE) {
-    if (nul !== 0) return corrupt('free slot with a name');
-    return { kind: 'free', generation: rawGeneration };
-  }
-  if (state !== SLOT_STATE.ALLOCATED) return corrupt(`unknown state ${state}`);
-  if (nul <= 0) return corrupt('allocated slot without a name');
-  return {
-    kind: 'allocated',
-    port: {
-      portId,
-      name: nameField.toString('utf8', 0, nul),
-      generation: rawGeneration,
-      ownerPid: bytes.readUInt32LE(12),
-    },
-  };
-}
-
-// ---------------------------------------------------------------------------
-// The decision logic both kinds share: given decoded slots, what to write.
-
-interface SlotWrite {
-  readonly portId: number;
-  readonly slot: DecodedSlot;
-}
-
-/**
- * The table's highest generation plus one. A corrupt slot's raw field counts
- * too: a write torn after its first bytes holds the old or the new
- * generation there, so the slot's next lifetime differs from both.
- */
-function nextGeneration(slots: readonly DecodedSlot[]): number {
-  let max = 0;
-  for (const slot of slots) {
-    const generation =
-      slot.kind === 'allocated' ? slot.port.generation : slot.kind === 'free' ? slot.generation : slot.rawGeneration;
-    if (generation > max) max = generation;
-  }
-  return (max + 1) >>> 0;
-}
-
-function snapshotOf(slots: readonly DecodedSlot[]): PortTableSnapshot {
-  const ports: SharedPort[] = [];
-  const corrupt: number[] = [];
-  slots.forEach((slot, portId) => {
-    if (slot.kind === 'allocated') ports.push(slot.port);
-    else if (slot.kind === 'corrupt') corrupt.push(portId);
-  });
-  return { maxPorts: slots.length, ports, corrupt };
-}
-
-function findByName(slots: readonly DecodedSlot[], name: string): SharedPort | undefined {
-  for (const slot of slots) if (slot.kind === 'allocated' && slot.port.name === name) return slot.port;
-  return undefined;
-}
-
-/** Plans an allocation: the writes (repairs first, the new slot last) and the port. */
-function planAllocate(
-  slots: DecodedSlot[],
-  name: string,
-  options: TableAllocateOptions,
-): { writes: SlotWrite[]; port: SharedPort } {
-  if (findByName(slots, name)) {
-    throw new EthdevError('EEXIST', `Ethernet device with name ${name} already allocated`);
-  }
-  const writes = options.repair === true ? planRepair(slots) : [];
-  const preferred = options.preferredPortId;
-  const portId =
-    preferred !== undefined && Number.isInteger(preferred) && slots[preferred]?.kind === 'free'
-      ? preferred
-      : slots.findIndex((slot) => slot.kind === 'free');
-  if (portId < 0) {
-    const corrupt = slots.filter((slot) => slot.kind === 'corrupt').length;
-    throw new EthdevError(
-      'ENOSPC',
-      `Reached maximum number of Ethernet ports (${slots.length})` +
-        (corrupt > 0 ? `; ${corrupt} corrupt slot(s) await the primary's repair` : ''),
-    );
-  }
-  const port: SharedPort = {
-    portId,
-    name,
-    generation: nextGeneration(slots),
-    ownerPid: options.ownerPid ?? process.pid,
-  };
-  const slot: DecodedSlot = { kind: 'allocated', port };
-  slots[portId] = slot;
-  writes.push({ portId, slot });
-  return { writes, port };
-}
-
-/** Marks every corrupt slot free in `slots`; the writes that do it. */
-function planRepair(slots: DecodedSlot[]): SlotWrite[] {
-  const writes: SlotWrite[] = [];
-  slots.forEach((slot, portId) => {
-    if (slot.kind !== 'corrupt') return;
-    const free: DecodedSlot = { kind: 'free', generation: nextGeneration(slots) };
-    slots[portId] = free;
-    writes.push({ portId, slot: free });
-  });
-  return writes;
-}
-
-function planRelease(slots: DecodedSlot[], portId: number, options: TableReleaseOptions): SlotWrite {
-  const current = slots[portId];
-  if (current === undefined || current.kind === 'free') {
-    throw new EthdevError('ENODEV', `port ${portId} is not allocated`);
-  }
-  if (
-    current.kind === 'allocated' &&
-    options.generation !== undefined &&
-    current.port.generation !== options.generation
-  ) {
-    throw new EthdevError(
-      'ENODEV',
-      `port ${portId} now holds ${current.port.name} (generation ${current.port.generation}), ` +
-        `not generation ${options.generation}`,
-    );
-  }
-  const free: DecodedSlot = { kind: 'free', generation: nextGeneration(slots) };
-  slots[portId] = free;
-  return { portId, slot: free };
-}
-
-function encodeSlot(write: SlotWrite): Buffer {
-  const { slot, portId } = write;
-  if (slot.kind === 'allocated') return encodeAllocatedSlot(slot.port);
-  if (slot.kind === 'free') return encodeFreeSlot(portId, slot.generation);
-  throw new Error('internal error: cannot encode a corrupt slot');
-}
 
 function defaultLogger(): Logger {
   return new LogRegistry().register('lib.ethdev', { prefix: 'ETHDEV' });
@@ -423,6 +78,64 @@ class CorruptionReporter {
 
 // ---------------------------------------------------------------------------
 // The file table
+
+/**
+ * The table as this process last read it, decoded (issue 11). Every locked
+ * operation still reads the whole table (one page-cache copy, 4 KiB for 32
+ * ports): that read is what sees other processes' updates. But a slot is
+ * decoded again (CRC-32, name, fields) only when its 128 bytes differ from
+ * the bytes its cached decoding came from, and an unchanged table (the usual
+ * case: nobody else wrote since this process's last operation) is one
+ * memcmp. Decoding is a pure function of a slot's bytes and its index, so
+ * the cache changes nothing a reader concludes: a slot torn by a writer
+ * killed mid-write has bytes no cached decoding came from, is decoded, fails
+ * its checksum and is reported corrupt, exactly as without the cache. A
+ * slot this process writes is cached with the bytes it wrote, and only once
+ * the whole write succeeded.
+ */
+class TableView {
+  private current: Buffer;
+  private spare: Buffer;
+  private readonly decoded: DecodedSlot[] = [];
+  private valid = false;
+
+  constructor(private readonly maxPorts: number) {
+    this.current = Buffer.alloc(tableSize(maxPorts));
+    this.spare = Buffer.alloc(tableSize(maxPorts));
+  }
+
+  /** Reads the whole table (under the caller's lock); true when it differs from the last read. */
+  load(fd: number): boolean {
+    const bytes = this.spare;
+    const length = readFullySync(fd, bytes);
+    const previous = this.current;
+    if (this.valid && length === bytes.length && bytes.equals(previous)) return false;
+    for (let portId = 0; portId < this.maxPorts; portId++) {
+      const offset = slotOffset(portId);
+      const end = offset + SLOT_SIZE;
+      const whole = end <= length;
+      // Unchanged whole slot: its decoding stands. Anything else is decoded from what was read.
+      if (this.valid && whole && bytes.compare(previous, offset, end, offset, end) === 0) continue;
+      this.decoded[portId] = decodeSlot(bytes.subarray(offset, Math.min(end, Math.max(offset, length))), portId);
+    }
+    // A short read (a truncated file) is never trusted as a base for the next comparison.
+    this.valid = length === bytes.length;
+    this.current = bytes;
+    this.spare = previous;
+    return true;
+  }
+
+  /** The decoded slots, as a copy the caller may plan on. */
+  slots(): DecodedSlot[] {
+    return this.decoded.slice();
+  }
+
+  /** `data`, the encoding of `write.slot`, is now in the file at the slot's place. */
+  wrote(write: SlotWrite, data: Buffer): void {
+    data.copy(this.current, slotOffset(write.portId));
+    this.decoded[write.portId] = write.slot;
+  }
+}
 
 /**
  * fcntl record locks belong to the process: they never conflict between two
@@ -477,6 +190,7 @@ export class EthdevSharedData implements PortTable {
   readonly maxPorts: number;
   readonly header: TableHeader;
   private readonly reporter: CorruptionReporter;
+  private readonly view: TableView;
   private isClosed = false;
 
   private constructor(
@@ -492,6 +206,7 @@ export class EthdevSharedData implements PortTable {
     this.header = header;
     this.maxPorts = header.maxPorts;
     this.reporter = new CorruptionReporter(logger, path);
+    this.view = new TableView(header.maxPorts);
   }
 
   get closed(): boolean {
@@ -622,7 +337,8 @@ export class EthdevSharedData implements PortTable {
   }
 
   /** Runs `work` on the decoded slots while holding the in-process mutex and the fcntl lock. */
-  private locked<T>(type: 'read' | 'write', work: (slots: DecodedSlot[]) => T | Promise<T>): Promise<T> {
+  /** Runs `work` on the decoded slots while holding the in-process mutex and the fcntl lock. */
+  private locked<T>(type: 'read' | 'write', work: (slots: DecodedSlot[]) => T): Promise<T> {
     if (this.isClosed) return Promise.reject(new EthdevError('EBADF', `the port table ${this.path} is closed`));
     return this.mutex.run(async () => {
       if (this.isClosed) throw new EthdevError('EBADF', `the port table ${this.path} is closed`);
@@ -630,14 +346,10 @@ export class EthdevSharedData implements PortTable {
       await setRecordLock(fd, type, { start: 0, length: 0 }, { wait: true, timeoutMs: this.lockTimeoutMs, name: this.path });
       try {
         // Synchronous on purpose: a page-cache copy, see the top of this file.
-        const bytes = readFullySync(fd, tableSize(this.maxPorts), 0);
-        const slots: DecodedSlot[] = [];
-        for (let portId = 0; portId < this.maxPorts; portId++) {
-          const offset = slotOffset(portId);
-          slots.push(decodeSlot(bytes.subarray(offset, offset + SLOT_SIZE), portId));
-        }
-        this.reporter.note(slots);
-        const result = await work(slots);
+        const changed = this.view.load(fd);
+        const slots = this.view.slots();
+        if (changed) this.reporter.note(slots);
+        const result = work(slots);
         if (type === 'write') this.reporter.note(slots);
         return result;
       } finally {
@@ -654,6 +366,7 @@ export class EthdevSharedData implements PortTable {
     if (written !== data.length) {
       throw new EthdevError('EIO', `short write to the port table: ${written} of ${data.length} bytes`);
     }
+    this.view.wrote(write, data);
   }
 }
 
@@ -672,16 +385,15 @@ async function readFully(handle: FileHandle, length: number, position: number): 
   return buffer;
 }
 
-/** readFully's synchronous form, for the locked sections (page-cached file, see the top of this file). */
-function readFullySync(fd: number, length: number, position: number): Buffer {
-  const buffer = Buffer.alloc(length);
+/** Fills `buffer` from the start of the file; the bytes read, fewer only at end of file (page-cached file, see the top of this file). */
+function readFullySync(fd: number, buffer: Buffer): number {
   let done = 0;
-  while (done < length) {
-    const bytesRead = readSync(fd, buffer, done, length - done, position + done);
-    if (bytesRead === 0) return buffer.subarray(0, done);
+  while (done < buffer.length) {
+    const bytesRead = readSync(fd, buffer, done, buffer.length - done, done);
+    if (bytesRead === 0) return done;
     done += bytesRead;
   }
-  return buffer;
+  return done;
 }
 
 /** Writes `data` at `position` (the new table's image, before it has its name). */
@@ -693,95 +405,3 @@ async function writeFully(handle: FileHandle, data: Buffer, position: number): P
   }
 }
 
-// ---------------------------------------------------------------------------
-// The process-local table (--in-memory / --no-shconf)
-
-export interface MemoryPortTableOptions {
-  /** Slot count (RTE_MAX_ETHPORTS); defaults to 32. */
-  readonly maxPorts?: number;
-  readonly logger?: Logger;
-  /**
-   * Asked for the id a new port should get, when the caller gave none (a
-   * secondary of a DPDK primary asks the primary's telemetry); undefined or
-   * an id already in use here means the lowest free id.
-   */
-  readonly resolvePortId?: (name: string) => Promise<number | undefined> | number | undefined;
-}
-
-/**
- * The same table without a file, for `--in-memory` / `--no-shconf` (no shared
- * files). Several EthdevPorts of one process may share one instance, which
- * lets in-process tests stand a primary and secondaries side by side.
- */
-export class MemoryPortTable implements PortTable {
-  readonly path = null;
-  readonly maxPorts: number;
-  private readonly slots: DecodedSlot[];
-  private readonly mutex = new AsyncMutex();
-  private readonly resolvePortId: MemoryPortTableOptions['resolvePortId'];
-  private isClosed = false;
-
-  constructor(options: MemoryPortTableOptions = {}) {
-    this.maxPorts = checkMaxPorts(options.maxPorts ?? RTE_MAX_ETHPORTS);
-    this.resolvePortId = options.resolvePortId;
-    this.slots = Array.from({ length: this.maxPorts }, (): DecodedSlot => ({ kind: 'free', generation: 0 }));
-  }
-
-  get closed(): boolean {
-    return this.isClosed;
-  }
-
-  read(): Promise<PortTableSnapshot> {
-    return this.locked((slots) => snapshotOf(slots));
-  }
-
-  async allocate(name: string, options: TableAllocateOptions = {}): Promise<SharedPort> {
-    checkPortName(name);
-    let preferredPortId = options.preferredPortId;
-    if (preferredPortId === undefined && this.resolvePortId) {
-      try {
-        preferredPortId = await this.resolvePortId(name);
-      } catch {
-        preferredPortId = undefined;
-      }
-    }
-    return this.locked((slots) => planAllocate(slots, name, { ...options, ...(preferredPortId !== undefined ? { preferredPortId } : {}) }).port);
-  }
-
-  attach(name: string): Promise<SharedPort> {
-    checkPortName(name);
-    return this.locked((slots) => {
-      const port = findByName(slots, name);
-      if (!port) throw new EthdevError('ENODEV', `Device ${name} is not driven by the primary process`);
-      return port;
-    });
-  }
-
-  release(portId: number, options: TableReleaseOptions = {}): Promise<void> {
-    checkPortId(portId, this.maxPorts);
-    return this.locked((slots) => {
-      planRelease(slots, portId, options);
-    });
-  }
-
-  repair(): Promise<number[]> {
-    // Nothing can tear a slot in memory.
-    return this.locked(() => []);
-  }
-
-  close(): Promise<void> {
-    this.isClosed = true;
-    return Promise.resolve();
-  }
-
-  private locked<T>(work: (slots: DecodedSlot[]) => T): Promise<T> {
-    if (this.isClosed) return Promise.reject(new EthdevError('EBADF', 'the in-memory port table is closed'));
-    return this.mutex.run(() => {
-      // Plan on a copy, keep it only when the work succeeds: same all-or-nothing as the file.
-      const copy = [...this.slots];
-      const result = work(copy);
-      copy.forEach((slot, portId) => (this.slots[portId] = slot));
-      return Promise.resolve(result);
-    });
-  }
-}

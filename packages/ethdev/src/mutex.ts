@@ -15,16 +15,24 @@ export class AsyncMutex {
   }
 
   run<T>(work: () => Promise<T>): Promise<T> {
+    // Idle (nothing running or waiting, the tail has settled): start now, not a microtask later.
+    const result = this.queued === 0 ? start(work) : this.tail.then(work);
     this.queued++;
-    const result = this.tail.then(work);
-    const settled = result.then(
-      () => undefined,
-      () => undefined,
-    );
+    const settled = result.then(this.leave, this.leave);
     this.tail = settled;
-    void settled.then(() => {
-      this.queued--;
-    });
     return result;
+  }
+
+  private readonly leave = (): void => {
+    this.queued--;
+  };
+}
+
+function start<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return work();
+  } catch (error) {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+    return Promise.reject(error);
   }
 }

@@ -7,29 +7,20 @@
  * async. A driver supplies the work through EthDevOps; a port without ops
  * behaves as DPDK's rte_eth_pkt_burst_dummy (receives nothing, sends nothing).
  */
+import type { RteEthStats } from '@eal-ts/telemetry';
+
 import { EthdevError } from './errors.js';
-import type { SharedPort } from './ethdev_shared_data.js';
+import type { SharedPort } from './port_table.js';
 
 /** One packet: its bytes (an rte_mbuf's data, for the control plane). */
 export type Packet = Uint8Array;
 
-/** struct rte_eth_stats, reduced to its port-wide counters. */
-export interface EthStats {
-  /** Packets received. */
-  ipackets: number;
-  /** Packets sent. */
-  opackets: number;
-  /** Bytes received. */
-  ibytes: number;
-  /** Bytes sent. */
-  obytes: number;
-  /** Packets dropped by the hardware because no receive buffer was free. */
-  imissed: number;
-  /** Erroneous received packets. */
-  ierrors: number;
-  /** Failed transmissions. */
-  oerrors: number;
-}
+/**
+ * struct rte_eth_stats, reduced to its port-wide counters. The fields are
+ * declared once, in @eal-ts/telemetry (RteEthStats), since /ethdev/stats
+ * reports exactly them.
+ */
+export type EthStats = RteEthStats;
 
 /**
  * Per-queue counters (the q_* arrays of struct rte_eth_stats), indexed by

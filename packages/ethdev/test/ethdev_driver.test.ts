@@ -1,24 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { LogRegistry, type Logger } from '@eal-ts/log';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { EthDev, EthdevError, EthdevPorts, MemoryPortTable, RTE_MAX_ETHPORTS } from '../src/index.js';
+import { dirPerTest, rejection } from './helpers/suite.js';
 
 function quietLogger(lines: string[] = []): Logger {
   return new LogRegistry({ sink: (line) => void lines.push(line) }).register('lib.ethdev', { prefix: 'ETHDEV' });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<EthdevError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof EthdevError) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
 }
 
 function recordEvents(ports: EthdevPorts): string[] {
@@ -32,25 +21,16 @@ function recordEvents(ports: EthdevPorts): string[] {
 const kinds = ['runtime-directory file', 'in-memory'] as const;
 
 describe.each(kinds)('EthdevPorts on the %s table', (kind) => {
-  let runtimeDir = '';
-  const opened: EthdevPorts[] = [];
-
-  beforeEach(async () => {
-    runtimeDir = await mkdtemp(join(tmpdir(), 'eal-ts-ethdev-unit-'));
-  });
-  afterEach(async () => {
-    await Promise.all(opened.splice(0).map((ports) => ports.close()));
-    await rm(runtimeDir, { recursive: true, force: true });
-  });
+  const tmp = dirPerTest('eal-ts-ethdev-unit-');
 
   function primary(maxPorts?: number): EthdevPorts {
     const ports = new EthdevPorts({
       processType: 'primary',
-      ...(kind === 'in-memory' ? { inMemory: true } : { runtimeDir }),
+      ...(kind === 'in-memory' ? { inMemory: true } : { runtimeDir: tmp.dir }),
       ...(maxPorts !== undefined ? { maxPorts } : {}),
       logger: quietLogger(),
     });
-    opened.push(ports);
+    tmp.opened.push(ports);
     return ports;
   }
 
@@ -180,102 +160,81 @@ describe.each(kinds)('EthdevPorts on the %s table', (kind) => {
 });
 
 describe('primary and secondary in one process', () => {
-  let runtimeDir = '';
-  beforeEach(async () => {
-    runtimeDir = await mkdtemp(join(tmpdir(), 'eal-ts-ethdev-unit-'));
-  });
-  afterEach(async () => {
-    await rm(runtimeDir, { recursive: true, force: true });
-  });
+  const tmp = dirPerTest('eal-ts-ethdev-unit-');
+  /** A port set of this test, closed after it. */
+  function track(ports: EthdevPorts): EthdevPorts {
+    tmp.opened.push(ports);
+    return ports;
+  }
 
   it.each(['file', 'shared MemoryPortTable'] as const)(
     'over a %s: the secondary attaches by name and gets the primary port id',
     async (how) => {
       const table = how === 'file' ? undefined : new MemoryPortTable();
-      const where = table ? { table } : { runtimeDir };
-      const primary = new EthdevPorts({ processType: 'primary', ...where, logger: quietLogger() });
+      const where = table ? { table } : { runtimeDir: tmp.dir };
+      const primary = track(new EthdevPorts({ processType: 'primary', ...where, logger: quietLogger() }));
       await primary.init();
-      const secondary = new EthdevPorts({ processType: 'secondary', ...where, logger: quietLogger() });
+      const secondary = track(new EthdevPorts({ processType: 'secondary', ...where, logger: quietLogger() }));
       const events = recordEvents(secondary);
-      try {
-        await primary.allocate('net_null0');
-        const a = await primary.allocate('net_null1');
-        const b = await secondary.attachSecondary('net_null1', { driverName: 'net_null', deviceName: 'net_null1' });
-        expect([b.portId, b.name, b.generation, b.driverName]).toEqual([a.portId, a.name, a.generation, 'net_null']);
-        expect((await rejection(secondary.attachSecondary('net_null1'))).code).toBe('EEXIST');
-        expect((await rejection(secondary.attachSecondary('absent'))).code).toBe('ENODEV');
-        expect(await secondary.count()).toBe(1);
-        expect((await secondary.listShared()).ports.map((p) => p.name)).toEqual(['net_null0', 'net_null1']);
+      await primary.allocate('net_null0');
+      const a = await primary.allocate('net_null1');
+      const b = await secondary.attachSecondary('net_null1', { driverName: 'net_null', deviceName: 'net_null1' });
+      expect([b.portId, b.name, b.generation, b.driverName]).toEqual([a.portId, a.name, a.generation, 'net_null']);
+      expect((await rejection(secondary.attachSecondary('net_null1'))).code).toBe('EEXIST');
+      expect((await rejection(secondary.attachSecondary('absent'))).code).toBe('ENODEV');
+      expect(await secondary.count()).toBe(1);
+      expect((await secondary.listShared()).ports.map((p) => p.name)).toEqual(['net_null0', 'net_null1']);
 
-        // A secondary's release drops only its own view.
-        await secondary.release(1);
-        expect(await secondary.count()).toBe(0);
-        expect((await primary.listShared()).ports).toHaveLength(2);
-        expect((await rejection(secondary.release(1))).code).toBe('ENODEV');
+      // A secondary's release drops only its own view.
+      await secondary.release(1);
+      expect(await secondary.count()).toBe(0);
+      expect((await primary.listShared()).ports).toHaveLength(2);
+      expect((await rejection(secondary.release(1))).code).toBe('ENODEV');
 
-        // The primary's release removes the port from the table for everyone.
-        await primary.release(1);
-        expect((await rejection(secondary.attachSecondary('net_null1'))).code).toBe('ENODEV');
-        expect(events).toEqual(['new 1 net_null1', 'destroyed 1 net_null1']);
-      } finally {
-        await secondary.close();
-        await primary.close();
-      }
+      // The primary's release removes the port from the table for everyone.
+      await primary.release(1);
+      expect((await rejection(secondary.attachSecondary('net_null1'))).code).toBe('ENODEV');
+      expect(events).toEqual(['new 1 net_null1', 'destroyed 1 net_null1']);
     },
   );
 
   it('concurrent operations of a primary and a secondary on one file in one process stay consistent', async () => {
-    const primary = new EthdevPorts({ processType: 'primary', runtimeDir, maxPorts: 16, logger: quietLogger() });
+    const primary = track(new EthdevPorts({ processType: 'primary', runtimeDir: tmp.dir, maxPorts: 16, logger: quietLogger() }));
     await primary.init();
-    const secondary = new EthdevPorts({ processType: 'secondary', runtimeDir, logger: quietLogger() });
-    try {
-      const names = Array.from({ length: 16 }, (_, i) => `n${i}`);
-      await Promise.all(names.map((n) => primary.allocate(n)));
-      const [attached] = await Promise.all([
-        Promise.all(names.map((n) => secondary.attachSecondary(n))),
-        Promise.all(names.slice(0, 4).map(() => primary.listShared())),
-      ]);
-      for (const dev of attached) expect((await primary.find(dev.name))?.portId).toBe(dev.portId);
-    } finally {
-      await secondary.close();
-      await primary.close();
-    }
+    const secondary = track(new EthdevPorts({ processType: 'secondary', runtimeDir: tmp.dir, logger: quietLogger() }));
+    const names = Array.from({ length: 16 }, (_, i) => `n${i}`);
+    await Promise.all(names.map((n) => primary.allocate(n)));
+    const [attached] = await Promise.all([
+      Promise.all(names.map((n) => secondary.attachSecondary(n))),
+      Promise.all(names.slice(0, 4).map(() => primary.listShared())),
+    ]);
+    for (const dev of attached) expect((await primary.find(dev.name))?.portId).toBe(dev.portId);
   });
 
   it('a secondary with no primary table fails with ENOENT, and may retry', async () => {
-    const secondary = new EthdevPorts({ processType: 'secondary', runtimeDir, logger: quietLogger() });
+    const secondary = track(new EthdevPorts({ processType: 'secondary', runtimeDir: tmp.dir, logger: quietLogger() }));
     expect((await rejection(secondary.init())).code).toBe('ENOENT');
-    const primary = new EthdevPorts({ processType: 'primary', runtimeDir, logger: quietLogger() });
+    const primary = track(new EthdevPorts({ processType: 'primary', runtimeDir: tmp.dir, logger: quietLogger() }));
     await primary.allocate('late');
-    try {
-      expect((await secondary.attachSecondary('late')).portId).toBe(0);
-    } finally {
-      await secondary.close();
-      await primary.close();
-    }
+    expect((await secondary.attachSecondary('late')).portId).toBe(0);
   });
 
   it('the secondary adopts the primary table size', async () => {
-    const primary = new EthdevPorts({ processType: 'primary', runtimeDir, maxPorts: 5, logger: quietLogger() });
+    const primary = track(new EthdevPorts({ processType: 'primary', runtimeDir: tmp.dir, maxPorts: 5, logger: quietLogger() }));
     await primary.init();
-    const secondary = new EthdevPorts({ processType: 'secondary', runtimeDir, maxPorts: 99, logger: quietLogger() });
-    try {
-      await secondary.init();
-      expect(secondary.portTable?.maxPorts).toBe(5);
-    } finally {
-      await secondary.close();
-      await primary.close();
-    }
+    const secondary = track(new EthdevPorts({ processType: 'secondary', runtimeDir: tmp.dir, maxPorts: 99, logger: quietLogger() }));
+    await secondary.init();
+    expect(secondary.portTable?.maxPorts).toBe(5);
   });
 
   it('operations after close fail with EBADF; close({ unlink }) removes the file', async () => {
-    const primary = new EthdevPorts({ processType: 'primary', runtimeDir, logger: quietLogger() });
+    const primary = track(new EthdevPorts({ processType: 'primary', runtimeDir: tmp.dir, logger: quietLogger() }));
     await primary.allocate('x');
     const path = primary.portTable?.path;
-    expect(path).toBe(join(runtimeDir, 'eal_ts_ethdev_data'));
+    expect(path).toBe(join(tmp.dir, 'eal_ts_ethdev_data'));
     await primary.close({ unlink: true });
     expect((await rejection(primary.allocate('y'))).code).toBe('EBADF');
-    const secondary = new EthdevPorts({ processType: 'secondary', runtimeDir, logger: quietLogger() });
+    const secondary = track(new EthdevPorts({ processType: 'secondary', runtimeDir: tmp.dir, logger: quietLogger() }));
     expect((await rejection(secondary.init())).code).toBe('ENOENT');
   });
 });

@@ -1,39 +1,18 @@
-import { mkdtemp, open, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { open, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { LogRegistry, type Logger } from '@eal-ts/log';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import {
-  ETHDEV_DATA_FILE,
-  EthdevError,
-  EthdevSharedData,
-  HEADER_SIZE,
-  MemoryPortTable,
-  SLOT_SIZE,
-  decodeHeader,
-  decodeSlot,
-  encodeAllocatedSlot,
-  encodeFreeSlot,
-  encodeHeader,
-  slotOffset,
-  tableSize,
-} from '../src/index.js';
+import { ETHDEV_DATA_FILE, EthdevError, EthdevSharedData, MemoryPortTable } from '../src/index.js';
+// The file layout is internal to the package: tested straight from its module.
+import { HEADER_SIZE, SLOT_SIZE, decodeHeader, decodeSlot, encodeAllocatedSlot, encodeFreeSlot, encodeHeader, slotOffset, tableSize } from '../src/port_table_layout.js';
+import { code, dirPerTest } from './helpers/suite.js';
 
 function capture(lines: string[]): Logger {
   return new LogRegistry({ sink: (line) => void lines.push(line) }).register('lib.ethdev', { prefix: 'ETHDEV' });
 }
 
-async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof EthdevError) return error.code;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('the slot and header format', () => {
   it('slots are 128 bytes, 128-aligned after a 128-byte header, so none crosses a page', () => {
@@ -78,34 +57,26 @@ describe('the slot and header format', () => {
 });
 
 describe('EthdevSharedData (the file)', () => {
-  let runtimeDir = '';
-  const tables: EthdevSharedData[] = [];
-  beforeEach(async () => {
-    runtimeDir = await mkdtemp(join(tmpdir(), 'eal-ts-ethdev-file-'));
-  });
-  afterEach(async () => {
-    await Promise.all(tables.splice(0).map((t) => t.close()));
-    await rm(runtimeDir, { recursive: true, force: true });
-  });
+  const tmp = dirPerTest('eal-ts-ethdev-file-');
 
   async function create(maxPorts = 8, lines: string[] = []): Promise<EthdevSharedData> {
-    const table = await EthdevSharedData.create({ runtimeDir, maxPorts, logger: capture(lines) });
-    tables.push(table);
+    const table = await EthdevSharedData.create({ runtimeDir: tmp.dir, maxPorts, logger: capture(lines) });
+    tmp.opened.push(table);
     return table;
   }
   async function openTable(lines: string[] = []): Promise<EthdevSharedData> {
-    const table = await EthdevSharedData.open({ runtimeDir, logger: capture(lines) });
-    tables.push(table);
+    const table = await EthdevSharedData.open({ runtimeDir: tmp.dir, logger: capture(lines) });
+    tmp.opened.push(table);
     return table;
   }
 
   it('the primary creates eal_ts_ethdev_data with mode 0600, every slot free, and no temporary left', async () => {
     const table = await create(8);
-    expect(table.path).toBe(join(runtimeDir, ETHDEV_DATA_FILE));
+    expect(table.path).toBe(join(tmp.dir, ETHDEV_DATA_FILE));
     const info = await stat(table.path);
     expect(info.mode & 0o777).toBe(0o600);
     expect(info.size).toBe(tableSize(8));
-    expect(await readdir(runtimeDir)).toEqual([ETHDEV_DATA_FILE]);
+    expect(await readdir(tmp.dir)).toEqual([ETHDEV_DATA_FILE]);
     expect(await table.read()).toEqual({ maxPorts: 8, ports: [], corrupt: [] });
     expect(table.header).toMatchObject({ maxPorts: 8, creatorPid: process.pid, version: 1 });
   });
@@ -119,16 +90,16 @@ describe('EthdevSharedData (the file)', () => {
   });
 
   it('open fails with ENOENT without a table and EBADMSG on a file that is not one', async () => {
-    expect(await code(EthdevSharedData.open({ runtimeDir }))).toBe('ENOENT');
-    await writeFile(join(runtimeDir, ETHDEV_DATA_FILE), 'garbage');
-    expect(await code(EthdevSharedData.open({ runtimeDir }))).toBe('EBADMSG');
+    expect(await code(EthdevSharedData.open({ runtimeDir: tmp.dir }))).toBe('ENOENT');
+    await writeFile(join(tmp.dir, ETHDEV_DATA_FILE), 'garbage');
+    expect(await code(EthdevSharedData.open({ runtimeDir: tmp.dir }))).toBe('EBADMSG');
     const header = encodeHeader({ version: 1, maxPorts: 8, creatorPid: 1, createdAt: 0 });
-    await writeFile(join(runtimeDir, ETHDEV_DATA_FILE), header);
-    expect(await code(EthdevSharedData.open({ runtimeDir }))).toBe('EBADMSG');
+    await writeFile(join(tmp.dir, ETHDEV_DATA_FILE), header);
+    expect(await code(EthdevSharedData.open({ runtimeDir: tmp.dir }))).toBe('EBADMSG');
   });
 
   it('creating in a missing directory fails with ENOENT', async () => {
-    expect(await code(EthdevSharedData.create({ runtimeDir: join(runtimeDir, 'absent') }))).toBe('ENOENT');
+    expect(await code(EthdevSharedData.create({ runtimeDir: join(tmp.dir, 'absent') }))).toBe('ENOENT');
   });
 
   it('an update changes exactly one slot in place', async () => {
@@ -165,6 +136,37 @@ describe('EthdevSharedData (the file)', () => {
     expect(await table.repair()).toEqual([]);
     expect((await table.allocate('d')).portId).toBe(1);
     expect((await table.read()).corrupt).toEqual([]);
+  });
+
+  it('a table this process has read still sees every later change by others: updates, tears, truncation', async () => {
+    const lines: string[] = [];
+    const mine = await create(4, lines);
+    const other = await openTable();
+    const a = await mine.allocate('a');
+    expect((await mine.read()).ports).toEqual([a]);
+    // Another process's update lands in a slot this process decoded as free.
+    const b = await other.allocate('b');
+    expect((await mine.read()).ports).toEqual([a, b]);
+    await other.release(a.portId);
+    expect((await mine.read()).ports).toEqual([b]);
+    // A writer killed mid-write: the first half of a valid encoding of slot 2 over its free slot.
+    const torn = encodeAllocatedSlot({ portId: 2, name: 'torn', generation: 99, ownerPid: 1 });
+    const handle = await open(mine.path, 'r+');
+    await handle.write(torn, 0, SLOT_SIZE / 2, slotOffset(2));
+    expect(await mine.read()).toMatchObject({ ports: [b], corrupt: [2] });
+    expect(lines.filter((l) => l.includes('slot of port 2 is corrupt'))).toHaveLength(1);
+    // The rest of the same encoding lands later: the slot is whole and valid again.
+    await handle.write(torn, SLOT_SIZE / 2, SLOT_SIZE / 2, slotOffset(2) + SLOT_SIZE / 2);
+    expect(await mine.read()).toMatchObject({ ports: [b, { portId: 2, name: 'torn', generation: 99 }], corrupt: [] });
+    // A table cut short after slot 1: the missing slots are corrupt, never the cached ones.
+    await handle.truncate(slotOffset(2));
+    expect(await mine.read()).toMatchObject({ ports: [b], corrupt: [2, 3] });
+    await handle.write(encodeFreeSlot(2, 0), 0, SLOT_SIZE, slotOffset(2));
+    await handle.write(encodeFreeSlot(3, 0), 0, SLOT_SIZE, slotOffset(3));
+    await handle.close();
+    expect(await mine.read()).toEqual({ maxPorts: 4, ports: [b], corrupt: [] });
+    expect((await mine.allocate('c')).portId).toBe(0);
+    expect((await other.read()).ports.map((p) => p.name)).toEqual(['c', 'b']);
   });
 
   it('allocate with repair frees corrupt slots in the same update', async () => {

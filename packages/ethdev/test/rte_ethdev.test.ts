@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
 
-import { EthDev, EthdevError, type EthDevOps, type EthStats, type Packet } from '../src/index.js';
+import { EthDev, type EthDevOps, type EthStats, type Packet } from '../src/index.js';
+import { code } from './helpers/suite.js';
 
 const port = { portId: 3, name: 'net_null3', generation: 1, ownerPid: 1 };
 
-async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof EthdevError) return error.code;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** A loopback driver: what is sent on a queue is received on it. */
 function loopback(): EthDevOps & { queues: Map<number, Packet[]> } {

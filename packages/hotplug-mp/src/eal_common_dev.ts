@@ -17,13 +17,10 @@ import {
   type HotplugContext,
   type HotplugEvents,
   type HotplugObservedEvent,
-  echoReply,
-  handlePrimaryRequest,
-  handleSecondaryRequest,
-  primaryAttach,
-  primaryDetach,
-  requestToPrimary,
-} from './hotplug_mp.js';
+} from './hotplug_context.js';
+import { handlePrimaryRequest, handleSecondaryRequest, primaryAttach, primaryDetach } from './hotplug_mp.js';
+import { echoReply, requestToPrimary, sendReply } from './hotplug_mp_request.js';
+import { OperationQueue } from './operation_queue.js';
 
 export interface HotplugOptions {
   role: ProcessType;
@@ -63,56 +60,6 @@ export interface HotplugAttachResult {
   device: Device | null;
 }
 
-/**
- * Operations one after the other, in the order they were queued; one that
- * is aborted while waiting leaves its place without disturbing the order.
- */
-class OperationQueue {
-  #tail: Promise<void> = Promise.resolve();
-  #length = 0;
-
-  get length(): number {
-    return this.#length;
-  }
-
-  run<T>(operation: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const previous = this.#tail;
-    let release!: () => void;
-    this.#tail = new Promise<void>((resolve) => (release = resolve));
-    this.#length++;
-    const done = (): void => {
-      this.#length--;
-      release();
-    };
-    return new Promise<T>((resolve, reject) => {
-      let started = false;
-      const onAbort = (): void => {
-        if (started) return;
-        started = true; // never run it
-        // Our turn still comes after the previous one: only then does the next go.
-        void previous.then(done);
-        reject(new HotplugError('ECANCELED', 'hotplug operation aborted while queued', { op: 'attach', devargs: '', stage: 'local', cause: signal?.reason }));
-      };
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      void previous.then(async () => {
-        if (started) return;
-        started = true;
-        signal?.removeEventListener('abort', onAbort);
-        try {
-          resolve(await operation());
-        } catch (error) {
-          // The operation's own failure, whatever it threw, goes to the caller as is.
-          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-          reject(error);
-        } finally {
-          done();
-        }
-      });
-    });
-  }
-}
-
 function buildDevargs(bus: string, name: string, args: string): string {
   return `${bus}:${name},${args}`;
 }
@@ -144,7 +91,7 @@ export class Hotplug extends EventEmitter<HotplugEvents> {
   /** Whole operations: the primary's (broadcast and rollback included), a secondary's own calls. */
   readonly #queue = new OperationQueue();
   /** Every local probe and remove of this process, whatever asked for it, in arrival order. */
-  readonly #devices = new OperationQueue();
+  readonly #devices = new OperationQueue({ immediate: true });
   readonly #ctx: HotplugContext;
   #started = false;
 
@@ -257,12 +204,7 @@ export class Hotplug extends EventEmitter<HotplugEvents> {
       result = EalError.from(error).errno;
       this.log.err(`observer: malformed ${EAL_DEV_MP_ACTION_REQUEST} from ${peer}: ${describeError(error)}`);
     }
-    try {
-      const delivered = await channel.reply({ name: EAL_DEV_MP_ACTION_REQUEST, param: echoReply(msg.param, result), fds: [] }, peer);
-      if (!delivered) this.log.err(`failed to send hotplug reply to ${peer}: it is gone`);
-    } catch (error) {
-      this.log.err(`failed to send hotplug reply to ${peer}: ${describeError(error)}`);
-    }
+    await sendReply(this.#ctx, channel, echoReply(msg.param, result), peer);
     if (event) this.#ctx.emit('observed', event);
   }
 
@@ -325,16 +267,7 @@ export class Hotplug extends EventEmitter<HotplugEvents> {
         const device = await primaryAttach(this.#ctx, devargs);
         return { devargs, bus: device.bus.name, name: device.name, device };
       }
-      const { result, peer } = await requestToPrimary(this.#ctx, { t: EalDevReqType.ATTACH, devargs, result: 0 }, 'attach', options.signal);
-      if (result !== 0) {
-        this.log.err('Failed to hotplug add device');
-        throw HotplugError.fromResult(result, `attach of ${devargs} failed: the primary ${peer} answered ${describeResult(result)}`, {
-          op: 'attach',
-          devargs,
-          stage: 'primary',
-          peer,
-        });
-      }
+      await this.#askPrimary('attach', devargs, options.signal);
       return this.#attached(devargs);
     });
   }
@@ -352,16 +285,7 @@ export class Hotplug extends EventEmitter<HotplugEvents> {
       const devargs = buildDevargs(device.bus.name, device.name, '');
       this.#checkDevargs('detach', devargs);
       if (this.role === 'primary' || !this.channel) return primaryDetach(this.#ctx, devargs, device);
-      const { result, peer } = await requestToPrimary(this.#ctx, { t: EalDevReqType.DETACH, devargs, result: 0 }, 'detach', options.signal);
-      if (result !== 0) {
-        this.log.err('Failed to hotplug remove device');
-        throw HotplugError.fromResult(result, `detach of ${devargs} failed: the primary ${peer} answered ${describeResult(result)}`, {
-          op: 'detach',
-          devargs,
-          stage: 'primary',
-          peer,
-        });
-      }
+      return this.#askPrimary('detach', devargs, options.signal);
     });
   }
 
@@ -387,11 +311,20 @@ export class Hotplug extends EventEmitter<HotplugEvents> {
   }
 
   #run<T>(op: HotplugOp, devargs: string, signal: AbortSignal | undefined, operation: () => Promise<T>): Promise<T> {
-    return this.#queue.run(operation, signal).catch((error: unknown) => {
-      if (error instanceof HotplugError && error.devargs === '' && error.code === 'ECANCELED') {
-        throw new HotplugError('ECANCELED', `${op} of ${devargs} aborted while queued`, { op, devargs, stage: 'local', cause: error.cause });
-      }
-      throw error;
+    return this.#queue.run(operation, signal, { op, devargs });
+  }
+
+  /** A secondary's operation: the primary runs it; its non-zero result becomes the HotplugError. */
+  async #askPrimary(op: HotplugOp, devargs: string, signal: AbortSignal | undefined): Promise<void> {
+    const t = op === 'attach' ? EalDevReqType.ATTACH : EalDevReqType.DETACH;
+    const { result, peer } = await requestToPrimary(this.#ctx, { t, devargs, result: 0 }, op, signal);
+    if (result === 0) return;
+    this.log.err(op === 'attach' ? 'Failed to hotplug add device' : 'Failed to hotplug remove device');
+    throw HotplugError.fromResult(result, `${op} of ${devargs} failed: the primary ${peer} answered ${describeResult(result)}`, {
+      op,
+      devargs,
+      stage: 'primary',
+      peer,
     });
   }
 

@@ -14,15 +14,15 @@ export {
   type EalDevMpReqFault,
 } from './eal_dev_mp_req.js';
 export { HotplugError, describeResult, type HotplugErrorDetails, type HotplugOp, type HotplugStage } from './errors.js';
+export { echoReply } from './hotplug_mp_request.js';
 export {
   HOTPLUG_MP_TIMEOUT_MS,
-  echoReply,
   type HotplugChannel,
   type HotplugDeviceEvent,
   type HotplugEvents,
   type HotplugObservedEvent,
   type HotplugRollbackEvent,
-} from './hotplug_mp.js';
+} from './hotplug_context.js';
 export {
   Hotplug,
   type HotplugAttachResult,

@@ -8,7 +8,7 @@ import {
   ealDevReqTypeName,
   encodeEalDevMpReq,
 } from '../src/eal_dev_mp_req.js';
-import { echoReply } from '../src/hotplug_mp.js';
+import { echoReply } from '../src/hotplug_mp_request.js';
 
 /** Hex of `int32 t; char devargs[128]; int32 result`, little endian, devargs NUL-padded. */
 function golden(t: number, devargs: string, result: number): string {

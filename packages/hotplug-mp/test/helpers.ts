@@ -3,7 +3,7 @@ import { LogLevel, LogRegistry, type Logger } from '@eal-ts/log';
 import { MemoryNetwork, MpChannel, type MpTrace, VirtualClock } from '@eal-ts/mp-channel';
 import { decodeEalDevMpReq, ealDevReqTypeName, EAL_DEV_MP_ACTION_REQUEST } from '../src/eal_dev_mp_req.js';
 import { Hotplug } from '../src/eal_common_dev.js';
-import type { HotplugDeviceEvent, HotplugRollbackEvent } from '../src/hotplug_mp.js';
+import type { HotplugDeviceEvent, HotplugRollbackEvent } from '../src/hotplug_context.js';
 
 export const DIR = '/run/test/dpdk/rte';
 export const PRIMARY = `${DIR}/mp_socket`;

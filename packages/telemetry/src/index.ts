@@ -36,6 +36,7 @@ export {
   type EthdevInfo,
   type EthdevLinkStatus,
   type EthdevTelemetryStats,
+  type RteEthStats,
   type TelemetryConnectOptions,
   type TelemetryRequestOptions,
 } from './telemetry_client.js';

@@ -45,15 +45,26 @@ export interface EthdevInfo {
   [key: string]: TelemetryValue;
 }
 
-/** /ethdev/stats,N. */
-export interface EthdevTelemetryStats {
+/** struct rte_eth_stats's port-wide counters, under DPDK's names (also @eal-ts/ethdev's EthStats). */
+export interface RteEthStats {
+  /** Packets received. */
   ipackets: number;
+  /** Packets sent. */
   opackets: number;
+  /** Bytes received. */
   ibytes: number;
+  /** Bytes sent. */
   obytes: number;
+  /** Packets dropped by the hardware because no receive buffer was free. */
   imissed: number;
+  /** Erroneous received packets. */
   ierrors: number;
+  /** Failed transmissions. */
   oerrors: number;
+}
+
+/** /ethdev/stats,N: the port-wide counters, then the per-queue ones. */
+export interface EthdevTelemetryStats extends RteEthStats {
   rx_nombuf: number;
   q_ipackets: number[];
   q_opackets: number[];

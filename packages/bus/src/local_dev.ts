@@ -1,3 +1,10 @@
+/**
+ * The process-local half of DPDK's lib/eal/common/eal_common_dev.c: probe and
+ * remove a device in this process only (local_dev_probe, local_dev_remove),
+ * and find or iterate devices (rte_dev_iterator). The multi-process half,
+ * rte_dev_probe / rte_dev_remove with their broadcast and rollback, is
+ * @eal-ts/hotplug-mp's eal_common_dev.ts.
+ */
 import { DevargsError, DeviceError, EalError } from './errors.js';
 import type { BusRegistry } from './eal_common_bus.js';
 import type { Bus } from './rte_bus.js';
