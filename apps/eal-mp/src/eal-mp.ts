@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  answerEveryRequest,
   MpChannel,
   type MpLayout,
   type MpParamDecoders,
@@ -99,12 +100,8 @@ async function openChannel(
     // auto: a secondary speaks its primary's layout (read from its config file).
     layout: options.layout,
     tap: print,
-    unhandled: async (msg, peer, type) => {
-      if (type !== 'REQ' || peer === '') return;
-      // A secondary asking this stand-in primary gets an answer at once, never a timeout.
-      if (echoRequests) await channel.reply({ name: msg.name, param: msg.param, fds: [] }, peer);
-      else await channel.ignore(msg.name, peer);
-    },
+    // A secondary asking this stand-in primary gets an answer at once, never a timeout.
+    unhandled: answerEveryRequest(() => channel, echoRequests),
   });
   channel.initComplete();
   return channel;

@@ -1,2 +1,4 @@
 #!/usr/bin/env node
-import '../dist/main.js';
+// The bundle of dist/main.js and the eal-ts libraries (scripts/bundle.mjs, run by `build`):
+// one module to load instead of about 65. @eal-ts/sys, with its native addon, stays a package.
+import '../dist/hotplug-mp.mjs';

@@ -31,7 +31,6 @@
  * below anything that would delay other work on the event loop. The crash
  * semantics do not change: same lock, same single positional slot write.
  */
-import { randomBytes } from 'node:crypto';
 import { readSync, writeSync } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -226,7 +225,7 @@ export class EthdevSharedData implements PortTable {
     encodeHeader(header).copy(image, 0);
     for (let portId = 0; portId < maxPorts; portId++) encodeFreeSlot(portId, 0).copy(image, slotOffset(portId));
 
-    const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    const temporary = `${path}.${process.pid}.${Math.random().toString(16).slice(2, 14)}.tmp`; // 'wx' below: unique, not secret
     let handle: FileHandle;
     try {
       handle = await open(temporary, 'wx+', 0o600);

@@ -8,7 +8,6 @@
  * its probe on, so it is reported as DPDK reports a configured, started
  * port (dev_configured 1, dev_started 1, link UP for net_null).
  */
-import { createHash } from 'node:crypto';
 
 import { type TelemetryRegistry, type TelemetryValue, parsePortIdParam } from '@eal-ts/telemetry';
 
@@ -39,7 +38,8 @@ export const ETHDEV_TELEMETRY_COMMANDS = {
  * shows the same).
  */
 export function portMacAddress(name: string): string {
-  const bytes = createHash('sha256').update(name).digest().subarray(0, 6);
+  // node:crypto loaded on first use, not at every process's start-up (issue 11).
+  const bytes = process.getBuiltinModule('node:crypto').createHash('sha256').update(name).digest().subarray(0, 6);
   bytes[0] = (bytes[0]! & 0xfe) | 0x02;
   return [...bytes].map((b) => b.toString(16).toUpperCase().padStart(2, '0')).join(':');
 }

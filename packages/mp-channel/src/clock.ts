@@ -5,6 +5,13 @@ export interface Clock {
   now(): number;
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
+  /**
+   * Optional: lets a timer stop (false) or start again (true) holding the
+   * process open, as Node's unref()/ref(). A clock that has it lets the
+   * channel keep one deadline timer armed between requests instead of
+   * creating and cancelling one per request.
+   */
+  setRef?(handle: unknown, ref: boolean): void;
 }
 
 /** Monotonic wall-clock time and Node's own timers. */
@@ -12,6 +19,11 @@ export const systemClock: Clock = {
   now: () => performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, Math.max(0, ms)),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  setRef: (handle, ref) => {
+    const timer = handle as ReturnType<typeof setTimeout>;
+    if (ref) timer.ref();
+    else timer.unref();
+  },
 };
 
 interface VirtualTimer {

@@ -1,15 +1,14 @@
 import { errnoNameOf } from '@eal-ts/errno';
-import { LogRegistry, type Logger } from '@eal-ts/log';
-import { closeSync } from 'node:fs';
+import { LogLevel, LogRegistry, type Logger } from '@eal-ts/log';
 import { resolve } from 'node:path';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock } from './clock.js';
 import { mpSocketPath, secondarySocketPath } from './eal_filesystem.js';
 import { primaryMpLayout, readPrimaryConfig } from './eal_memcfg.js';
 import { MpError } from './errors.js';
 import {
   decodeMpMsg,
-  encodeMpMsg,
-  encodeMpName,
+  encodeMpMsgForSend,
+  checkMpName,
   isMpLayout,
   MpMsgType,
   mpMsgTypeName,
@@ -18,122 +17,20 @@ import {
   RTE_MP_MAX_PARAM_LEN,
   type DecodedMpMsg,
   type MpLayout,
-  type MpMsgTypeName,
 } from './rte_mp_msg.js';
+import { closeFdsSync, describe, runAction } from './mp_action.js';
+import { PendingRequests } from './mp_request.js';
 import type { MpEndpoint, MpTransport, ReceivedDatagram } from './transport.js';
 import type { ProcessType } from './eal_proc_type.js';
-
-/**
- * One message as callers send it (struct rte_mp_msg without the counts).
- * The fds a caller passes stay the caller's, whether the send succeeds or
- * fails: the kernel gives the receiver duplicates, the channel never closes them.
- */
-export interface MpMessage {
-  name: string;
-  param: Uint8Array;
-  /** File descriptors travelling with the message (SCM_RIGHTS). */
-  fds: number[];
-}
-
-/**
- * A message as an action receives it. Its fds belong to the channel until
- * the action takes them: they are closed when the action returns (or its
- * promise settles) unless it called takeFds() — DPDK's cleanup_msg_fds for
- * every message nobody keeps the descriptors of.
- */
-export interface MpReceivedMessage extends MpMessage {
-  /** Takes ownership of the received fds (the action must close them); [] when already taken. */
-  takeFds(): number[];
-}
-
-/**
- * A reply to a request, with the socket path of the process that sent it.
- * Its fds are the caller's to close when it asked for them (`keepFds`);
- * otherwise the channel closed them and `fds` is empty.
- */
-export interface MpReply extends MpMessage {
-  peer: string;
-}
-
-/** struct rte_mp_reply: how many requests went out, how many were answered, and the answers in peer-path order. */
-export interface MpResponse {
-  nbSent: number;
-  nbReceived: number;
-  replies: MpReply[];
-}
-
-/**
- * An action (rte_mp_t). `peer` is where to send the reply; a rejection or
- * throw is logged, never fatal. The message's fds are closed when it returns
- * (or its promise settles) unless it called `msg.takeFds()`.
- */
-export type MpAction = (msg: MpReceivedMessage, peer: string) => void | Promise<void>;
-
-/** One datagram as it crossed our socket, for observers (the eal-mp CLI prints these). */
-export interface MpTrace {
-  dir: 'in' | 'out';
-  type: MpMsgTypeName;
-  name: string;
-  param: Uint8Array;
-  /** How many fds travelled with it. */
-  fds: number;
-  /** The other side's socket path. */
-  peer: string;
-  layout: MpLayout;
-}
-
-/**
- * Receives a MSG or REQ whose action is not registered, instead of DPDK's
- * IGN answer or 'Cannot find action' log; fds as for an MpAction.
- */
-export type MpUnhandledAction = (msg: MpReceivedMessage, peer: string, type: 'MSG' | 'REQ') => void | Promise<void>;
-
-export interface MpChannelOptions {
-  transport: MpTransport;
-  role: ProcessType;
-  /** `<base>/dpdk/<prefix>`: where mp_socket and the secondaries' sockets live. */
-  runtimeDir: string;
-  /** Default: a fresh registry's `lib.eal` type with DPDK's `EAL` prefix. */
-  logger?: Logger;
-  clock?: Clock;
-  /**
-   * Layout for peers we have not heard from yet. 'auto' (the default): a
-   * secondary speaks what its primary's config file says (340 bytes to a DPDK
-   * 25.11+, which drops anything else; 332 to older DPDK and to eal-ts); a
-   * primary starts with '22.11'.
-   */
-  layout?: MpLayout | 'auto';
-  /** Most fds we send in one message (default 8 as DPDK up to 24.07; 253 from 24.11). */
-  maxFds?: number;
-  /** Sender uids accepted besides ours and root's. */
-  trustedUids?: number[];
-  /** Our socket path; default `mp_socket` for the primary, `mp_socket_<pid>_<hex>` for a secondary. */
-  socketPath?: string;
-  /** Sees every valid datagram received and every datagram sent. */
-  tap?: (trace: MpTrace) => void;
-  /** Takes messages for unregistered actions (tools that answer anything); DPDK has no such hook. */
-  unhandled?: MpUnhandledAction;
-  /** Gives up open() (its waits for the runtime directory's lock) with the signal's reason. */
-  signal?: AbortSignal;
-}
-
-export interface MpRequestOptions {
-  /** How long to wait for all the replies (DPDK's timespec), on the channel's clock. */
-  timeoutMs: number;
-  signal?: AbortSignal;
-  /** Hand the replies' fds to the caller, who must close them; by default the channel closes them and `fds` is empty. */
-  keepFds?: boolean;
-}
-
-type WaitState = 'sending' | 'waiting' | 'replied' | 'ignored' | 'timeout' | 'gone';
-
-interface PendingWait {
-  readonly peer: string;
-  readonly name: string;
-  state: WaitState;
-  reply?: MpReply;
-  settle(type: MpMsgType, msg: MpMessage): void;
-}
+import type {
+  MpAction,
+  MpChannelOptions,
+  MpMessage,
+  MpRequestOptions,
+  MpResponse,
+  MpTrace,
+  MpUnhandledAction,
+} from './mp_types.js';
 
 /** A secondary's first words must be in its primary's layout: read its version from the config file. */
 async function autoLayout(runtimeDir: string, logger: Logger): Promise<MpLayout> {
@@ -142,24 +39,6 @@ async function autoLayout(runtimeDir: string, logger: Logger): Promise<MpLayout>
   } catch (error) {
     logger.warning(`Cannot read the primary's config in ${runtimeDir} (${describe(error)}): speaking the 22.11 layout`);
     return '22.11';
-  }
-}
-
-function pendingKey(peer: string, name: string): string {
-  return `${peer}\0${name}`;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function closeFdsSync(fds: readonly number[]): void {
-  for (const fd of fds) {
-    try {
-      closeSync(fd);
-    } catch {
-      // Already closed by someone else (or never ours in memory): nothing to release.
-    }
   }
 }
 
@@ -175,14 +54,13 @@ export class MpChannel {
   readonly path: string;
   readonly logger: Logger;
   readonly #transport: MpTransport;
-  readonly #clock: Clock;
   readonly #layout: MpLayout;
   readonly #maxFds: number;
   readonly #trustedUids: ReadonlySet<number>;
   readonly #ownUid: number;
   readonly #actions = new Map<string, MpAction>();
-  readonly #pending = new Map<string, PendingWait>();
-  readonly #cancellers = new Set<(reason: Error) => void>();
+  readonly #requests: PendingRequests;
+  readonly #primaryPath: string;
   readonly #peerLayouts = new Map<string, MpLayout>();
   readonly #tap: ((trace: MpTrace) => void) | undefined;
   readonly #unhandled: MpUnhandledAction | undefined;
@@ -194,10 +72,16 @@ export class MpChannel {
   private constructor(options: MpChannelOptions, path: string, logger: Logger) {
     this.role = options.role;
     this.runtimeDir = options.runtimeDir;
+    this.#primaryPath = mpSocketPath(options.runtimeDir);
     this.path = path;
     this.logger = logger;
     this.#transport = options.transport;
-    this.#clock = options.clock ?? systemClock;
+    this.#requests = new PendingRequests({
+      logger,
+      clock: options.clock ?? systemClock,
+      sendTo: (peer, type, msg) => this.#sendTo(peer, type, msg),
+      closeFds: this.#closeFdsBound,
+    });
     this.#layout = options.layout === undefined || options.layout === 'auto' ? '22.11' : options.layout;
     this.#maxFds = options.maxFds ?? RTE_MP_MAX_FD_NUM;
     this.#trustedUids = new Set(options.trustedUids ?? []);
@@ -259,7 +143,7 @@ export class MpChannel {
 
   /** The primary's socket, where a secondary sends everything. */
   get primaryPath(): string {
-    return mpSocketPath(this.runtimeDir);
+    return this.#primaryPath;
   }
 
   get closed(): boolean {
@@ -277,7 +161,7 @@ export class MpChannel {
 
   /** rte_mp_action_register. */
   register(name: string, action: MpAction): void {
-    encodeMpName(name);
+    checkMpName(name);
     if (typeof action !== 'function') throw new MpError('EINVAL', `mp action ${name}: handler is not a function`);
     if (this.#actions.has(name)) throw new MpError('EEXIST', `mp action ${name} is already registered`);
     this.#actions.set(name, action);
@@ -285,7 +169,7 @@ export class MpChannel {
 
   /** rte_mp_action_unregister; returns whether the action was registered. */
   unregister(name: string): boolean {
-    encodeMpName(name);
+    checkMpName(name);
     return this.#actions.delete(name);
   }
 
@@ -296,7 +180,7 @@ export class MpChannel {
    */
   async ignore(name: string, peer: string): Promise<boolean> {
     this.#checkOpen();
-    encodeMpName(name);
+    checkMpName(name);
     if (typeof peer !== 'string' || peer.length === 0) throw new MpError('EINVAL', `cannot answer IGN for ${name}: peer is empty (an unbound socket)`);
     return this.#sendTo(peer, MpMsgType.IGN, { name, param: new Uint8Array(0), fds: [] });
   }
@@ -356,31 +240,37 @@ export class MpChannel {
    * secondary at once and gathers the replies while holding the directory's
    * shared lock. A timeout is not an error: it shows as nbReceived < nbSent.
    */
-  async request(msg: MpMessage, options: MpRequestOptions): Promise<MpResponse> {
-    this.#checkOpen();
-    this.#checkMessage(msg);
-    const { timeoutMs, signal, keepFds = false } = options;
-    if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
-      throw new MpError('EINVAL', `invalid request timeout ${String(timeoutMs)}: expected a non-negative number of ms`);
+  request(msg: MpMessage, options: MpRequestOptions): Promise<MpResponse> {
+    let timeoutMs: number;
+    let signal: AbortSignal | undefined;
+    let keepFds: boolean;
+    try {
+      this.#checkOpen();
+      this.#checkMessage(msg);
+      ({ timeoutMs, signal, keepFds = false } = options);
+      if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
+        throw new MpError('EINVAL', `invalid request timeout ${String(timeoutMs)}: expected a non-negative number of ms`);
+      }
+      signal?.throwIfAborted();
+    } catch (error) {
+      // The validation's own error (MpError, or the signal's reason), as an async function would reject.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      return Promise.reject(error);
     }
-    signal?.throwIfAborted();
-    const response =
-      this.role === 'secondary'
-        ? await this.#gather([this.primaryPath], msg, timeoutMs, signal)
-        : await this.#transport.withPeers(this.runtimeDir, (peers) => this.#gather([...peers].sort(), msg, timeoutMs, signal), { signal });
-    if (keepFds) return response;
-    for (const reply of response.replies) {
-      this.#closeFds(reply.fds);
-      reply.fds = [];
-    }
-    return response;
+    // Not async: the secondary's request (the hot path) costs one promise, the one gather() returns.
+    if (this.role === 'secondary') return this.#requests.gather([this.primaryPath], msg, timeoutMs, signal, keepFds);
+    return this.#transport.withPeers(
+      this.runtimeDir,
+      (peers) => this.#requests.gather([...peers].sort(), msg, timeoutMs, signal, keepFds),
+      { signal },
+    );
   }
 
   /** rte_mp_channel_cleanup: pending requests fail with ECANCELED, the socket is closed and its file removed. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       const reason = new MpError('ECANCELED', `mp channel ${this.path} closed`);
-      for (const cancel of [...this.#cancellers]) cancel(reason);
+      this.#requests.cancelAll(reason);
       // Datagrams that arrived before open() finished will never be handled.
       for (const d of this.#backlog ?? []) this.#closeFds(d.fds);
       this.#backlog = undefined;
@@ -396,7 +286,7 @@ export class MpChannel {
   /** check_input of eal_common_proc.c, with our own fd limit. */
   #checkMessage(msg: MpMessage): void {
     if (typeof msg !== 'object' || msg === null) throw new MpError('EINVAL', 'mp message is missing');
-    encodeMpName(msg.name);
+    checkMpName(msg.name);
     if (!(msg.param instanceof Uint8Array)) throw new MpError('EINVAL', `mp message ${msg.name}: param is not a Uint8Array`);
     if (msg.param.length > RTE_MP_MAX_PARAM_LEN) {
       throw new MpError('E2BIG', `mp message ${msg.name}: param is ${msg.param.length} bytes, at most ${RTE_MP_MAX_PARAM_LEN}`);
@@ -424,7 +314,7 @@ export class MpChannel {
     const endpoint = this.#endpoint;
     if (!endpoint) throw new MpError('EBADF', `mp channel ${this.path} is not bound`);
     const layout = this.#peerLayouts.get(peer) ?? this.#layout;
-    const body = encodeMpMsg({ type, name: msg.name, param: msg.param, numFds: msg.fds.length }, layout);
+    const body = encodeMpMsgForSend({ type, name: msg.name, param: msg.param, numFds: msg.fds.length }, layout);
     try {
       await endpoint.send(peer, body, msg.fds);
       this.#tap?.({ dir: 'out', type: mpMsgTypeName(type), name: msg.name, param: msg.param, fds: msg.fds.length, peer, layout });
@@ -439,112 +329,6 @@ export class MpChannel {
       this.logger.err(`failed to send to (${peer}) due to ${describe(error)}`);
       throw error;
     }
-  }
-
-  /**
-   * Sends one REQ to every peer at once and waits for them all, with the
-   * results DPDK's one-by-one walk would give: gone peers and IGN answers are
-   * not counted, a silent peer counts as sent but not received.
-   */
-  #gather(peers: string[], msg: MpMessage, timeoutMs: number, signal: AbortSignal | undefined): Promise<MpResponse> {
-    for (const peer of peers) {
-      if (this.#pending.has(pendingKey(peer, msg.name))) {
-        this.logger.err(`A pending request ${peer}:${msg.name}`);
-        return Promise.reject(new MpError('EEXIST', `a request ${msg.name} to ${peer} is already pending`));
-      }
-    }
-    return new Promise<MpResponse>((resolve, reject) => {
-      let done = false;
-      let timedOut = false;
-      const waits: PendingWait[] = [];
-
-      const cleanup = (): void => {
-        done = true;
-        this.#clock.clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        this.#cancellers.delete(fail);
-        for (const w of waits) {
-          const key = pendingKey(w.peer, w.name);
-          if (this.#pending.get(key) === w) this.#pending.delete(key);
-        }
-      };
-      const finish = (): void => {
-        if (done || waits.some((w) => w.state === 'sending' || w.state === 'waiting')) return;
-        cleanup();
-        const replies = waits.flatMap((w) => (w.reply ? [w.reply] : []));
-        const nbSent = waits.filter((w) => w.state === 'replied' || w.state === 'timeout').length;
-        resolve({ nbSent, nbReceived: replies.length, replies });
-      };
-      const fail = (reason: unknown): void => {
-        if (done) return;
-        cleanup();
-        // Replies already in hand have fds nobody will receive now.
-        for (const w of waits) if (w.reply) this.#closeFds(w.reply.fds);
-        // An abort rejects with the signal's own reason, whatever the caller made it.
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-        reject(reason);
-      };
-      const onAbort = (): void => fail(signal?.reason);
-
-      const timer = this.#clock.setTimeout(() => {
-        timedOut = true;
-        for (const w of waits) {
-          if (w.state !== 'waiting') continue;
-          w.state = 'timeout';
-          this.logger.err(`Fail to recv reply for request ${w.peer}:${w.name}`);
-        }
-        finish();
-      }, timeoutMs);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#cancellers.add(fail);
-
-      for (const peer of peers) {
-        const wait: PendingWait = {
-          peer,
-          name: msg.name,
-          state: 'sending',
-          settle: (type, reply) => {
-            if (wait.state !== 'sending' && wait.state !== 'waiting') {
-              this.#closeFds(reply.fds);
-              return;
-            }
-            this.#pending.delete(pendingKey(peer, msg.name));
-            if (type === MpMsgType.REP) {
-              wait.state = 'replied';
-              wait.reply = { ...reply, peer };
-            } else {
-              this.logger.debug('Asked to ignore response');
-              wait.state = 'ignored';
-              this.#closeFds(reply.fds);
-            }
-            finish();
-          },
-        };
-        waits.push(wait);
-        this.#pending.set(pendingKey(peer, msg.name), wait);
-      }
-
-      for (const wait of waits) {
-        this.#sendTo(wait.peer, MpMsgType.REQ, msg).then(
-          (sent) => {
-            if (wait.state !== 'sending') return;
-            if (!sent) {
-              wait.state = 'gone';
-              this.#pending.delete(pendingKey(wait.peer, wait.name));
-            } else if (timedOut) {
-              wait.state = 'timeout';
-              this.logger.err(`Fail to recv reply for request ${wait.peer}:${wait.name}`);
-            } else wait.state = 'waiting';
-            finish();
-          },
-          (error: unknown) => {
-            this.logger.err(`Fail to send request ${wait.peer}:${wait.name}`);
-            fail(error);
-          },
-        );
-      }
-      finish();
-    });
   }
 
   /**
@@ -597,18 +381,14 @@ export class MpChannel {
     const fds = d.fds;
     if (d.peer !== '') this.#peerLayouts.set(d.peer, decoded.layout);
     const typeName = mpMsgTypeName(decoded.type);
-    this.logger.debug(`msg: ${decoded.name} (${typeName} from ${from})`);
+    if (this.logger.isEnabled(LogLevel.DEBUG)) this.logger.debug(`msg: ${decoded.name} (${typeName} from ${from})`);
     this.#tap?.({ dir: 'in', type: typeName, name: decoded.name, param: decoded.param, fds: fds.length, peer: d.peer, layout: decoded.layout });
 
     if (decoded.type === MpMsgType.REP || decoded.type === MpMsgType.IGN) {
-      const wait = this.#pending.get(pendingKey(d.peer, decoded.name));
-      if (!wait) {
-        this.logger.err(`Drop mp reply: ${decoded.name} (from ${from})`);
-        return false;
-      }
       // settle() keeps a REP's fds for the requester and closes the rest.
-      wait.settle(decoded.type, { name: decoded.name, param: decoded.param, fds });
-      return true;
+      if (this.#requests.settle(decoded.type, d.peer, decoded.name, { name: decoded.name, param: decoded.param, fds })) return true;
+      this.logger.err(`Drop mp reply: ${decoded.name} (from ${from})`);
+      return false;
     }
 
     const registered = this.#actions.get(decoded.name);
@@ -622,7 +402,7 @@ export class MpChannel {
       } else this.logger.err(`Cannot find action: ${decoded.name}`);
       return false;
     }
-    this.#runAction(action, decoded.name, fds, decoded.param, d.peer);
+    runAction(action, { name: decoded.name, param: decoded.param, fds, peer: d.peer }, this.logger, this.#closeFdsBound);
     return true;
   }
 
@@ -635,40 +415,7 @@ export class MpChannel {
     this.ignore(name, peer).catch(() => undefined);
   }
 
-  /** Runs an action; its fds are closed once it is done unless it took them. */
-  #runAction(action: MpAction, name: string, fds: number[], param: Uint8Array, peer: string): void {
-    let owned = fds.length > 0;
-    const release = (): void => {
-      if (!owned) return;
-      owned = false;
-      this.#closeFds(fds);
-    };
-    const failed = (error: unknown): void => this.logger.err(`Fail to handle message: ${name}: ${describe(error)}`);
-    const msg: MpReceivedMessage = {
-      name,
-      param,
-      fds,
-      takeFds: () => {
-        if (!owned) return [];
-        owned = false;
-        return fds;
-      },
-    };
-    let result: unknown;
-    try {
-      result = action(msg, peer);
-    } catch (error) {
-      failed(error);
-      release();
-      return;
-    }
-    if (result instanceof Promise) {
-      result.then(release, (error: unknown) => {
-        failed(error);
-        release();
-      });
-    } else release();
-  }
+  readonly #closeFdsBound = (fds: readonly number[]): void => this.#closeFds(fds);
 
   #closeFds(fds: readonly number[]): void {
     if (fds.length === 0) return;

@@ -43,19 +43,19 @@ export {
 } from './transport_memory.js';
 export { systemClock, VirtualClock, type Clock } from './clock.js';
 export { RwLock } from './rwlock.js';
-export {
-  MpChannel,
-  type MpMessage,
-  type MpReply,
-  type MpResponse,
-  type MpAction,
-  type MpChannelOptions,
-  type MpRequestOptions,
-  type MpTrace,
-  type MpUnhandledAction,
-  type MpReceivedMessage,
-} from './eal_common_proc.js';
-export { openMpObserver, MpParamDecoders, type MpObserverOptions, type MpParamDecoder } from './mp_observer.js';
+export { MpChannel } from './eal_common_proc.js';
+export type {
+  MpMessage,
+  MpReply,
+  MpResponse,
+  MpAction,
+  MpChannelOptions,
+  MpRequestOptions,
+  MpTrace,
+  MpUnhandledAction,
+  MpReceivedMessage,
+} from './mp_types.js';
+export { openMpObserver, answerEveryRequest, MpParamDecoders, type MpObserverOptions, type MpParamDecoder } from './mp_observer.js';
 export {
   MCFG_HEADER_SIZE,
   RTE_MAGIC,

@@ -1,5 +1,6 @@
 import type { Logger } from '@eal-ts/log';
-import { MpChannel, type MpTrace } from './eal_common_proc.js';
+import { MpChannel } from './eal_common_proc.js';
+import type { MpTrace, MpUnhandledAction } from './mp_types.js';
 import type { MpLayout } from './rte_mp_msg.js';
 import type { MpTransport } from './transport.js';
 
@@ -83,11 +84,22 @@ export async function openMpObserver(options: MpObserverOptions): Promise<MpChan
     logger: options.logger,
     socketPath: options.socketPath,
     tap: onTrace,
-    unhandled: async (msg, peer, type) => {
-      if (type !== 'REQ' || peer === '') return;
-      if (echoRequests) await channel.reply({ name: msg.name, param: msg.param, fds: [] }, peer);
-      else await channel.ignore(msg.name, peer);
-    },
+    unhandled: answerEveryRequest(() => channel, echoRequests),
   });
   return channel;
+}
+
+/**
+ * An `unhandled` hook that answers every REQ at once, so a requester never
+ * waits for a timeout: with a REP of the same name and param when `echo`,
+ * else with IGN (not counted). MSGs, and requests from unbound sockets, get
+ * no answer. `channel` is read when a request arrives (the hook is made
+ * before the channel it answers on).
+ */
+export function answerEveryRequest(channel: () => MpChannel, echo: boolean): MpUnhandledAction {
+  return async (msg, peer, type) => {
+    if (type !== 'REQ' || peer === '') return;
+    if (echo) await channel().reply({ name: msg.name, param: msg.param, fds: [] }, peer);
+    else await channel().ignore(msg.name, peer);
+  };
 }

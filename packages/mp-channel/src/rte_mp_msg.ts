@@ -64,29 +64,50 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Checks an action name as DPDK's validate_action_name does and returns its
- * bytes: empty is EINVAL, 64 bytes or more (no room for the NUL) is E2BIG.
+ * length in UTF-8 bytes, without encoding it: empty is EINVAL, 64 bytes or
+ * more (no room for the NUL) is E2BIG.
  */
-export function encodeMpName(name: string): Buffer {
+export function checkMpName(name: string): number {
   if (typeof name !== 'string' || name.length === 0) throw new MpError('EINVAL', 'mp action name is empty: expected 1..63 bytes');
   if (name.includes('\0')) throw new MpError('EINVAL', `mp action name ${JSON.stringify(name)} contains a NUL byte`);
-  const bytes = Buffer.from(name, 'utf8');
-  if (bytes.length >= RTE_MP_MAX_NAME_LEN) {
+  const length = Buffer.byteLength(name, 'utf8');
+  if (length >= RTE_MP_MAX_NAME_LEN) {
     throw new MpError(
       'E2BIG',
-      `mp action name ${JSON.stringify(name)} is ${bytes.length} bytes in UTF-8: expected 1..${RTE_MP_MAX_NAME_LEN - 1}`,
+      `mp action name ${JSON.stringify(name)} is ${length} bytes in UTF-8: expected 1..${RTE_MP_MAX_NAME_LEN - 1}`,
     );
   }
-  return bytes;
+  return length;
+}
+
+/** checkMpName, returning the name's bytes. */
+export function encodeMpName(name: string): Buffer {
+  checkMpName(name);
+  return Buffer.from(name, 'utf8');
 }
 
 /** Serialises one message in host (little-endian) order, padding and unused param bytes zeroed. */
 export function encodeMpMsg(msg: MpMsg, layout: MpLayout = '22.11'): Buffer {
+  return encodeInto(msg, layout, (size) => Buffer.alloc(size));
+}
+
+/**
+ * encodeMpMsg into a slice of Node's shared buffer pool (zeroed here), for a
+ * datagram that only goes to a socket: no backing store of its own to
+ * allocate and collect per message. Not for callers that keep the result or
+ * look at its `.buffer`.
+ */
+export function encodeMpMsgForSend(msg: MpMsg, layout: MpLayout): Buffer {
+  return encodeInto(msg, layout, (size) => Buffer.allocUnsafe(size).fill(0));
+}
+
+function encodeInto(msg: MpMsg, layout: MpLayout, alloc: (size: number) => Buffer): Buffer {
   if (!isMpLayout(layout)) throw new MpError('EINVAL', `unknown mp layout ${String(layout)}: expected '22.11' or '25.11'`);
   const at = MP_MSG_LAYOUTS[layout];
   if (!Number.isInteger(msg.type) || msg.type < 0 || msg.type > 3) {
     throw new MpError('EINVAL', `mp message type ${String(msg.type)} out of range: expected 0..3`);
   }
-  const name = encodeMpName(msg.name);
+  checkMpName(msg.name);
   if (msg.param.length > RTE_MP_MAX_PARAM_LEN) {
     throw new MpError('E2BIG', `mp message param is ${msg.param.length} bytes: expected 0..${RTE_MP_MAX_PARAM_LEN}`);
   }
@@ -96,13 +117,30 @@ export function encodeMpMsg(msg: MpMsg, layout: MpLayout = '22.11'): Buffer {
   if (msg.numFds > RTE_MP_MAX_FD_NUM_24_11) {
     throw new MpError('E2BIG', `mp message num_fds ${msg.numFds} too big: expected 0..${RTE_MP_MAX_FD_NUM_24_11}`);
   }
-  const out = Buffer.alloc(at.size);
+  const out = alloc(at.size);
   out.writeInt32LE(msg.type, at.type);
-  name.copy(out, at.name);
+  // Written in place (checked to fit, NUL left by alloc): no intermediate Buffer per message.
+  out.write(msg.name, at.name, 'utf8');
   out.writeInt32LE(msg.param.length, at.lenParam);
   out.writeInt32LE(msg.numFds, at.numFds);
   out.set(msg.param, at.param);
   return out;
+}
+
+/** A little-endian int32 at `offset` (the caller checked the bounds). */
+function int32At(bytes: Uint8Array, offset: number): number {
+  return (bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16) | (bytes[offset + 3]! << 24)) | 0;
+}
+
+/** An action name's bytes as a string: ASCII (every name DPDK uses) without a decoder, anything else strictly as UTF-8. */
+function decodeName(bytes: Uint8Array, start: number, end: number): string {
+  let name = '';
+  for (let i = start; i < end; i++) {
+    const byte = bytes[i]!;
+    if (byte >= 0x80) return utf8.decode(new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start));
+    name += String.fromCharCode(byte);
+  }
+  return name;
 }
 
 /**
@@ -116,30 +154,31 @@ export function decodeMpMsg(bytes: Uint8Array): DecodedMpMsg {
     throw new MpCodecError('size', `mp message size ${bytes.length} bytes: expected 332 (DPDK up to 25.07) or 340 (25.11+)`);
   }
   const at = MP_MSG_LAYOUTS[layout];
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const type = view.getInt32(at.type, true);
+  const type = int32At(bytes, at.type);
   if (type < 0 || type > 3) throw new MpCodecError('type', `mp message type ${type} out of range: expected 0..3 (MSG, REQ, REP, IGN)`);
 
-  const nameField = bytes.subarray(at.name, at.name + RTE_MP_MAX_NAME_LEN);
-  const nul = nameField.indexOf(0);
-  if (nul < 0) throw new MpCodecError('name', `mp message name is not NUL-terminated within ${RTE_MP_MAX_NAME_LEN} bytes`);
-  if (nul === 0) throw new MpCodecError('name', 'mp message name is empty: expected 1..63 bytes');
+  const nameEnd = at.name + RTE_MP_MAX_NAME_LEN;
+  let nul = at.name;
+  while (nul < nameEnd && bytes[nul] !== 0) nul++;
+  if (nul === nameEnd) throw new MpCodecError('name', `mp message name is not NUL-terminated within ${RTE_MP_MAX_NAME_LEN} bytes`);
+  if (nul === at.name) throw new MpCodecError('name', 'mp message name is empty: expected 1..63 bytes');
   let name: string;
   try {
-    name = utf8.decode(nameField.subarray(0, nul));
+    name = decodeName(bytes, at.name, nul);
   } catch {
     throw new MpCodecError('name', 'mp message name is not valid UTF-8');
   }
 
-  const lenParam = view.getInt32(at.lenParam, true);
+  const lenParam = int32At(bytes, at.lenParam);
   if (lenParam < 0 || lenParam > RTE_MP_MAX_PARAM_LEN) {
     throw new MpCodecError('len_param', `mp message len_param ${lenParam} out of range: expected 0..${RTE_MP_MAX_PARAM_LEN}`);
   }
-  const numFds = view.getInt32(at.numFds, true);
+  const numFds = int32At(bytes, at.numFds);
   if (numFds < 0 || numFds > RTE_MP_MAX_FD_NUM_24_11) {
     throw new MpCodecError('num_fds', `mp message num_fds ${numFds} out of range: expected 0..${RTE_MP_MAX_FD_NUM_24_11}`);
   }
+  // A copy: the param outlives the datagram's buffer.
   const param = new Uint8Array(lenParam);
-  param.set(bytes.subarray(at.param, at.param + lenParam));
+  param.set(new Uint8Array(bytes.buffer, bytes.byteOffset + at.param, lenParam));
   return { type: type as MpMsgType, name, param, numFds, layout };
 }

@@ -1,7 +1,8 @@
 import { LogLevel, LogRegistry } from '@eal-ts/log';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { VirtualClock } from '../src/clock.js';
-import { MpChannel, type MpChannelOptions, type MpMessage, type MpResponse } from '../src/eal_common_proc.js';
+import { MpChannel } from '../src/eal_common_proc.js';
+import type { MpChannelOptions, MpMessage, MpResponse } from '../src/mp_types.js';
 import type { MpError } from '../src/errors.js';
 import { decodeMpMsg, encodeMpMsg, MpMsgType } from '../src/rte_mp_msg.js';
 import { MemoryNetwork } from '../src/transport_memory.js';

@@ -3,28 +3,20 @@
 // open; fds a sender passes stay the sender's even when the send fails.
 import { UnixDgramSocket } from '@eal-ts/sys';
 import { closeSync, fstatSync, openSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { MpChannel, type MpReceivedMessage } from '../src/eal_common_proc.js';
-import { createRuntimeDir } from '../src/eal_filesystem.js';
+import { expect, it } from 'vitest';
+import { MpChannel } from '../src/eal_common_proc.js';
+import type { MpReceivedMessage } from '../src/mp_types.js';
 import { encodeMpMsg } from '../src/rte_mp_msg.js';
 import { UnixTransport } from '../src/transport_unix.js';
+import { tempRuntimeDirs } from './runtime_dir.js';
 
-let base: string;
-let dir: string;
 const opened: { close(): Promise<void> }[] = [];
 const fds: number[] = [];
-
-beforeEach(async () => {
-  base = await mkdtemp(join(tmpdir(), 'mpfd-'));
-  dir = await createRuntimeDir('t', { env: { RUNTIME_DIRECTORY: base } });
-});
-afterEach(async () => {
+const rt = tempRuntimeDirs('mpfd-', async () => {
   await Promise.all(opened.splice(0).map((c) => c.close()));
   for (const fd of fds.splice(0)) closeSync(fd);
-  await rm(base, { recursive: true, force: true });
 });
 
 const openFds = async (): Promise<number> => (await readdir('/proc/self/fd')).length;
@@ -39,13 +31,13 @@ async function until(what: string, probe: () => Promise<boolean>): Promise<void>
 
 it('closes fds cut by MSG_CTRUNC and those of untaken messages, keeps taken ones, and never closes a sender\'s', async () => {
   // Room for 2 fds per datagram: a datagram with 5 arrives control-truncated.
-  const primary = await MpChannel.open({ transport: new UnixTransport({ maxReceiveFds: 2 }), role: 'primary', runtimeDir: dir });
+  const primary = await MpChannel.open({ transport: new UnixTransport({ maxReceiveFds: 2 }), role: 'primary', runtimeDir: rt.dir });
   opened.push(primary);
   const taken: number[] = [];
   let handled = 0;
   primary.register('keep', (m: MpReceivedMessage) => void taken.push(...m.takeFds()));
   primary.register('look', () => void handled++);
-  const sender = await UnixDgramSocket.bind(join(base, 'sender.sock'));
+  const sender = await UnixDgramSocket.bind(join(rt.base, 'sender.sock'));
   opened.push(sender);
   const devNull = openSync('/dev/null', 'r');
   fds.push(devNull);
@@ -63,7 +55,7 @@ it('closes fds cut by MSG_CTRUNC and those of untaken messages, keeps taken ones
   for (const fd of taken.splice(0)) closeSync(fd);
 
   // A failed send (nobody bound there) leaves the caller's fd open.
-  const error = await primary.sendTo(join(dir, 'mp_socket_1_gone'), { name: 'x', param: new Uint8Array(), fds: [devNull] }).catch((e: unknown) => e);
+  const error = await primary.sendTo(join(rt.dir, 'mp_socket_1_gone'), { name: 'x', param: new Uint8Array(), fds: [devNull] }).catch((e: unknown) => e);
   expect(error).toMatchObject({ code: 'ENOENT' });
   expect(fstatSync(devNull).isCharacterDevice()).toBe(true);
   expect(await openFds()).toBe(baseline);

@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { VirtualClock } from '../src/clock.js';
-import { MpChannel, type MpTrace } from '../src/eal_common_proc.js';
+import { MpChannel } from '../src/eal_common_proc.js';
+import type { MpTrace } from '../src/mp_types.js';
 import { MpParamDecoders, openMpObserver } from '../src/mp_observer.js';
 import { MemoryNetwork } from '../src/transport_memory.js';
 

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { MpChannel, type MpMessage } from '../src/eal_common_proc.js';
+import { MpChannel } from '../src/eal_common_proc.js';
+import type { MpMessage } from '../src/mp_types.js';
 import { createRuntimeDir, mpSocketPath } from '../src/eal_filesystem.js';
 import { UnixTransport } from '../src/transport_unix.js';
 

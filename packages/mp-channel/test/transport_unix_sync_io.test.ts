@@ -4,28 +4,19 @@
 // DPDK's semantics: LOCK_SH on the directory for the whole walk, mp_socket_*
 // only, and a wait (on timers) while another open file holds LOCK_EX.
 import { createHook } from 'node:async_hooks';
-import { mkdtemp, open, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { flock, UnixDgramSocket } from '@eal-ts/sys';
 import { eventually, holdsFor } from '@eal-ts/test-peer';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { createRuntimeDir } from '../src/eal_filesystem.js';
 import { UnixTransport } from '../src/transport_unix.js';
+import { tempRuntimeDirs } from './runtime_dir.js';
 
-let base: string;
-let dir: string;
 const sockets: UnixDgramSocket[] = [];
-
-beforeEach(async () => {
-  base = await mkdtemp(join(tmpdir(), 'mpt-sync-'));
-  dir = await createRuntimeDir('t', { env: { RUNTIME_DIRECTORY: base } });
-});
-afterEach(async () => {
+const rt = tempRuntimeDirs('mpt-sync-', async () => {
   await Promise.all(sockets.splice(0).map((s) => s.close()));
-  await rm(base, { recursive: true, force: true });
 });
 
 /** Async resource types created while `work` runs, except promises and timers. */
@@ -46,7 +37,7 @@ async function resourcesDuring<T>(work: () => Promise<T>): Promise<{ types: stri
 
 /** Whether another open file of `dir` can take `mode` right now (flocks of two open files conflict even in one process). */
 async function canFlock(mode: 'shared' | 'exclusive'): Promise<boolean> {
-  const handle = await open(dir, 'r');
+  const handle = await open(rt.dir, 'r');
   try {
     return await flock(handle.fd, mode, { wait: false });
   } finally {
@@ -56,18 +47,18 @@ async function canFlock(mode: 'shared' | 'exclusive'): Promise<boolean> {
 
 describe('UnixTransport.withPeers without the threadpool', () => {
   it('lists mp_socket_* under LOCK_SH with no fs request, and leaves no fd or lock behind', async () => {
-    for (const name of ['mp_socket', 'mp_socket_9_b', 'mp_socket_8_a']) sockets.push(await UnixDgramSocket.bind(join(dir, name)));
+    for (const name of ['mp_socket', 'mp_socket_9_b', 'mp_socket_8_a']) sockets.push(await UnixDgramSocket.bind(join(rt.dir, name)));
     const t = new UnixTransport();
     const fdsBefore = (await readdir('/proc/self/fd')).length;
-    const { types, value } = await resourcesDuring(() => t.withPeers(dir, (peers) => Promise.resolve(peers)));
+    const { types, value } = await resourcesDuring(() => t.withPeers(rt.dir, (peers) => Promise.resolve(peers)));
     expect(types).toEqual([]);
-    expect(value).toEqual([join(dir, 'mp_socket_8_a'), join(dir, 'mp_socket_9_b')]);
+    expect(value).toEqual([join(rt.dir, 'mp_socket_8_a'), join(rt.dir, 'mp_socket_9_b')]);
 
     // The shared lock is held while fn runs: another reader may share it, a binder may not.
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     let inside = false;
-    const walk = t.withPeers(dir, async () => {
+    const walk = t.withPeers(rt.dir, async () => {
       inside = true;
       await held;
     });
@@ -81,21 +72,21 @@ describe('UnixTransport.withPeers without the threadpool', () => {
   });
 
   it('waits while another open file holds LOCK_EX (a peer binding), then lists what it bound', async () => {
-    const binder = await open(dir, 'r');
+    const binder = await open(rt.dir, 'r');
     let listed: string[] | undefined;
     let walk: Promise<void> | undefined;
     try {
       expect(await flock(binder.fd, 'exclusive', { wait: false })).toBe(true);
-      walk = new UnixTransport().withPeers(dir, (peers) => {
+      walk = new UnixTransport().withPeers(rt.dir, (peers) => {
         listed = peers;
         return Promise.resolve();
       });
       await holdsFor(() => listed === undefined, 100, 'the walk waiting for the exclusive lock');
-      sockets.push(await UnixDgramSocket.bind(join(dir, 'mp_socket_7_new')));
+      sockets.push(await UnixDgramSocket.bind(join(rt.dir, 'mp_socket_7_new')));
     } finally {
       await binder.close();
     }
     await walk;
-    expect(listed).toEqual([join(dir, 'mp_socket_7_new')]);
+    expect(listed).toEqual([join(rt.dir, 'mp_socket_7_new')]);
   });
 });

@@ -28,7 +28,7 @@ function readdir(dir) {
 function prebuiltCandidates(packageDir) {
   const gyp = require('node-gyp-build');
   const root = join(packageDir, 'prebuilds');
-  const libc = runtimeLibc();
+  let libc;
   const uvMajor = (process.versions.uv || '').split('.')[0];
   const tuples = readdir(root)
     .map(gyp.parseTuple)
@@ -40,7 +40,7 @@ function prebuiltCandidates(packageDir) {
     const builds = readdir(dir)
       .map(gyp.parseTags)
       // prebuildify --napi tags no ABI: such a binary serves every Node version.
-      .filter((tags) => tags && !tags.abi && (!tags.uv || tags.uv === uvMajor) && (!tags.libc || tags.libc === libc))
+      .filter((tags) => tags && !tags.abi && (!tags.uv || tags.uv === uvMajor) && (!tags.libc || tags.libc === (libc ??= runtimeLibc())))
       .sort(gyp.compareTags('node'));
     for (const tags of builds) found.push(join(dir, tags.file));
   }

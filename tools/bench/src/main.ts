@@ -14,7 +14,7 @@ import { runProfile } from './profile/profile.js';
 import { runInterruptSteps } from './cleanup.js';
 import { runRoundTripBench } from './roundtrip_bench.js';
 
-const USAGE = `usage: eal-bench [roundtrip] [--rounds R] [-n ITERATIONS] [--warmup N]
+const USAGE = `usage: eal-bench [roundtrip] [--rounds R] [-n ITERATIONS] [--warmup N] [--compare LABEL=OTHER_CHECKOUT ...]
        eal-bench hotplug [--rounds R] [--warmup N] [--ns 0,1,2,4,8,16] [--startup-rounds R] [--svg PATH|--no-svg] [--json PATH] [--no-dpdk]
                          [--compare LABEL=PATH/apps/hotplug-mp/bin/hotplug-mp.js ...]
        eal-bench profile [--n-secondaries N] [--ops K] [--out DIR] [--app PATH/apps/hotplug-mp/bin/hotplug-mp.js]
@@ -59,6 +59,17 @@ if (!['roundtrip', 'hotplug', 'profile'].includes(mode) || positionals.length > 
   process.exit(2);
 }
 
+function compares(what: string): { label: string; path: string }[] {
+  return values.compare.map((c) => {
+    const eq = c.indexOf('=');
+    if (eq <= 0 || eq === c.length - 1) {
+      process.stderr.write(`eal-bench: --compare takes LABEL=PATH (${what}), got ${c}\n`);
+      process.exit(2);
+    }
+    return { label: c.slice(0, eq), path: c.slice(eq + 1) };
+  });
+}
+
 const workDir = await mkdtemp(join(tmpdir(), 'eal-bench-'));
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const state: { interrupted: Promise<void> | null } = { interrupted: null };
@@ -74,9 +85,10 @@ try {
   if (mode === 'roundtrip') {
     await runRoundTripBench({
       workDir,
-      rounds: int('rounds', values.rounds, 15, 1),
-      iterations: int('iterations', values.iterations, 2000, 100),
-      warmup: int('warmup', values.warmup, 200, 0),
+      rounds: int('rounds', values.rounds, 60, 1),
+      iterations: int('iterations', values.iterations, 500, 100),
+      warmup: int('warmup', values.warmup, 50, 0),
+      compare: compares('the other checkout\'s root').map(({ label, path }) => ({ label, checkout: path })),
     });
   } else if (mode === 'hotplug') {
     const ns = values.ns.split(',').map((t) => int('ns', t, 0, 0));
@@ -90,14 +102,7 @@ try {
       jsonPath: values.json ?? null,
       device: 'net_null7',
       noDpdk: values['no-dpdk'],
-      compare: values.compare.map((c) => {
-        const eq = c.indexOf('=');
-        if (eq <= 0 || eq === c.length - 1) {
-          process.stderr.write(`eal-bench: --compare takes LABEL=PATH (the other checkout's apps/hotplug-mp/bin/hotplug-mp.js), got ${c}\n`);
-          process.exit(2);
-        }
-        return { label: c.slice(0, eq), app: c.slice(eq + 1) };
-      }),
+      compare: compares('the other checkout\'s apps/hotplug-mp/bin/hotplug-mp.js').map(({ label, path }) => ({ label, app: path })),
     });
   } else {
     await runProfile({

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { UnixDgramSocket } from '@eal-ts/sys';
 import { startEcho } from './echo_child.js';
-import { summarize, type RoundSession, type Summary } from './stats.js';
+import { timeRound, type RoundSession, type Summary } from './stats.js';
 
 /**
  * The floor under eal-ts's mp round trip: the same 332-byte ping-pong as the
@@ -23,16 +23,12 @@ export async function openSysPingPong(workDir: string): Promise<RoundSession> {
   socket.on('datagram', () => arrived());
   const datagram = new Uint8Array(332).fill(0xab);
   return {
-    async round(warmup: number, iterations: number): Promise<Summary> {
-      const samples: number[] = [];
-      for (let i = -warmup; i < iterations; i++) {
-        const start = process.hrtime.bigint();
+    round(warmup: number, iterations: number): Promise<Summary> {
+      return timeRound(warmup, iterations, async () => {
         const reply = new Promise<void>((resolve) => (arrived = resolve));
         await socket.send(serverPath, datagram);
         await reply;
-        if (i >= 0) samples.push(Number(process.hrtime.bigint() - start) / 1e3);
-      }
-      return summarize(samples);
+      });
     },
     async close(): Promise<void> {
       try {

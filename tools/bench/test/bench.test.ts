@@ -24,7 +24,8 @@ describe('statistics', () => {
   it('picks median and p90 as the C reference does, and the spread of a list', () => {
     const samples = Array.from({ length: 10 }, (_, i) => 10 - i); // 10..1
     expect(opStats(samples)).toEqual({ median: 6, p90: 10, min: 1, max: 10 });
-    expect(spread([3, 1, 2])).toEqual({ min: 1, median: 2, max: 3 });
+    expect(spread([3, 1, 2])).toEqual({ min: 1, p10: 1, median: 2, p90: 3, max: 3 });
+    expect(spread(samples)).toEqual({ min: 1, p10: 2, median: 6, p90: 10, max: 10 });
   });
 });
 

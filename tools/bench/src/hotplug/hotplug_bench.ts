@@ -14,6 +14,7 @@ import { Cluster, dpdk, ealTs, type Implementation } from './cluster.js';
 import { dpdkUnavailable, setUpDpdk, type DpdkSetup } from './dpdk_setup.js';
 import { hasTime, startupSample, type StartupSample, type Subject } from './startup.js';
 import { latencyChart } from './svg.js';
+import { spread } from '../stats.js';
 
 const run = promisify(execFile);
 
@@ -40,9 +41,8 @@ export interface OpStats {
 }
 
 export function opStats(samples: readonly number[]): OpStats {
-  const s = [...samples].sort((a, b) => a - b);
-  const at = (f: number): number => s[Math.min(s.length - 1, Math.floor(s.length * f))] ?? NaN;
-  return { median: at(0.5), p90: at(0.9), min: s[0] ?? NaN, max: s[s.length - 1] ?? NaN };
+  const { median, p90, min, max } = spread(samples);
+  return { median, p90, min, max };
 }
 
 type Impl = string;
