@@ -12,13 +12,10 @@ export interface PciAddr {
 export const PCI_DOMAIN_MAX = 0xffffffff;
 export const PCI_FIELD_MAX = 0xff;
 
+/** An address rte_pci_addr_parse refuses (EINVAL); `text` is the address as given. */
 export class PciAddrError extends EalError {
-  override name = 'PciAddrError';
-  readonly text: string;
-
-  constructor(text: string, message: string) {
+  constructor(readonly text: string, message: string) {
     super('EINVAL', message);
-    this.text = text;
   }
 }
 

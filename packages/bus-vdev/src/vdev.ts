@@ -10,7 +10,6 @@ import {
   RTE_DEV_NAME_MAX_LEN,
   parseDevargs,
   parseKvargs,
-  toEalError,
 } from '@eal-ts/bus';
 import { LogRegistry } from '@eal-ts/log';
 import type { ProcessType } from '@eal-ts/mp-channel';
@@ -236,7 +235,7 @@ export class VdevBus extends Bus<VdevDevice, VdevDriver> {
       try {
         dev.kvargs(driver.validKeys);
       } catch (error) {
-        throw toEalError(error, 'EINVAL', `driver ${driver.name} cannot take device ${dev.name}`);
+        throw EalError.from(error, 'EINVAL', `driver ${driver.name} cannot take device ${dev.name}`);
       }
     }
     this.log.debug(`Search driver to probe device ${dev.name}`);

@@ -1,4 +1,5 @@
 import { EalError, RTE_DEV_NAME_MAX_LEN } from '@eal-ts/bus';
+import { errnoNameOf } from '@eal-ts/errno';
 import type { Logger } from '@eal-ts/log';
 import type { MpChannel, MpMessage, ProcessType } from '@eal-ts/mp-channel';
 
@@ -28,13 +29,10 @@ export interface VdevParam {
 /** Why a bus_vdev_mp param could not be decoded. */
 export type VdevParamProblem = 'length' | 'type' | 'name';
 
+/** A bus_vdev_mp param that does not decode (EBADMSG); `problem` names the part at fault. */
 export class VdevParamError extends EalError {
-  override name = 'VdevParamError';
-  readonly problem: VdevParamProblem;
-
-  constructor(problem: VdevParamProblem, message: string) {
+  constructor(readonly problem: VdevParamProblem, message: string) {
     super('EBADMSG', message);
-    this.problem = problem;
   }
 }
 
@@ -118,10 +116,6 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function errorCode(error: unknown): unknown {
-  return (error as { code?: unknown } | null)?.code;
-}
-
 /**
  * The bus_vdev_mp action (vdev_action in DPDK's vdev.c) and the secondary's
  * start-up request, over one process's mp channel.
@@ -153,7 +147,7 @@ export class VdevMp {
       this.channel.register(VDEV_MP_KEY, (msg, peer) => this.handle(msg, peer));
       this.#registered = true;
     } catch (error) {
-      if (errorCode(error) === 'EEXIST') {
+      if (errnoNameOf(error) === 'EEXIST') {
         this.log.debug(`mp action ${VDEV_MP_KEY} is already registered on this channel`);
         return;
       }

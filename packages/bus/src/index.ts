@@ -1,12 +1,6 @@
-export { ERRNO, type ErrnoName, errnoName, isErrnoName, negativeErrno } from './errno.js';
-export {
-  DevargsError,
-  type DevargsErrorReason,
-  DeviceError,
-  EalError,
-  KvargsError,
-  toEalError,
-} from './errors.js';
+// The errno vocabulary of this package's API, from its one home.
+export { ERRNO, type ErrnoName, isErrnoName } from '@eal-ts/errno';
+export { DevargsError, type DevargsErrorReason, DeviceError, EalError, KvargsError } from './errors.js';
 export { type IntRange, Kvargs, type KvPair, RTE_KVARGS_MAX, formatKvargs, parseKvargs, splitKvargsItems } from './rte_kvargs.js';
 export {
   type BusLookup,

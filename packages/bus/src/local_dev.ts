@@ -5,7 +5,7 @@
  * rte_dev_probe / rte_dev_remove with their broadcast and rollback, is
  * @eal-ts/hotplug-mp's eal_common_dev.ts.
  */
-import { DevargsError, DeviceError, EalError, toEalError } from './errors.js';
+import { DevargsError, DeviceError, EalError } from './errors.js';
 import type { BusRegistry } from './eal_common_bus.js';
 import type { Bus } from './rte_bus.js';
 import type { Device } from './rte_dev.js';
@@ -32,7 +32,7 @@ export async function localDevProbe(registry: BusRegistry, devargsText: string):
     dev = bus.findDeviceByName(devargs.name);
   } catch (err) {
     bus.devargs.restore(devargs.name, previous);
-    throw toEalError(err, 'EIO', `scan of bus '${bus.name}' failed`);
+    throw EalError.from(err, 'EIO', `scan of bus '${bus.name}' failed`);
   }
   if (!dev) {
     bus.devargs.restore(devargs.name, previous);
@@ -42,7 +42,7 @@ export async function localDevProbe(registry: BusRegistry, devargsText: string):
   try {
     await bus.plug(dev);
   } catch (err) {
-    const failure = toEalError(err, 'EIO');
+    const failure = EalError.from(err, 'EIO');
     if (failure.code === 'EEXIST' && bus.isProbed(dev)) {
       throw new DeviceError('EEXIST', dev, failure.message, { cause: failure });
     }

@@ -1,6 +1,6 @@
 import { LogRegistry, type Logger } from '@eal-ts/log';
 import { DevargsList } from './devargs_list.js';
-import { EalError, toEalError } from './errors.js';
+import { EalError } from './errors.js';
 import type { Device, Driver } from './rte_dev.js';
 import type { Kvargs } from './rte_kvargs.js';
 
@@ -213,7 +213,7 @@ export abstract class Bus<D extends Device = Device, R extends Driver<D> = Drive
         await driver.probe(dev);
       } catch (err) {
         dev.driver = null;
-        throw toEalError(err, 'EIO', `driver ${driver.name} cannot attach device ${dev.name}`);
+        throw EalError.from(err, 'EIO', `driver ${driver.name} cannot attach device ${dev.name}`);
       }
       dev.driver = driver;
       return;
@@ -235,7 +235,7 @@ export abstract class Bus<D extends Device = Device, R extends Driver<D> = Drive
     try {
       await driver.remove(dev);
     } catch (err) {
-      throw toEalError(err, 'EIO', `driver ${driver.name} cannot detach device ${dev.name}`);
+      throw EalError.from(err, 'EIO', `driver ${driver.name} cannot detach device ${dev.name}`);
     }
     dev.driver = null;
     this.removeDevice(dev);

@@ -5,6 +5,7 @@
  * which keeps rte_eth_dev_data in hugepage memory we cannot read — a local
  * table whose ids come from the primary's telemetry when it answers.
  */
+import { errnoNameOf } from '@eal-ts/errno';
 import { EthdevPorts, MemoryPortTable, ETHDEV_DATA_FILE } from '@eal-ts/ethdev';
 import type { Logger } from '@eal-ts/log';
 import { primaryLockHolder, type ProcessType } from '@eal-ts/mp-channel';
@@ -42,7 +43,7 @@ export async function openEalPorts(options: OpenEalPortsOptions): Promise<EalPor
     return { ports, shared: true };
   } catch (error) {
     await ports.close().catch(() => undefined);
-    if (!options.foreignPrimary || (error as { code?: unknown } | null)?.code !== 'ENOENT') throw error;
+    if (!options.foreignPrimary || errnoNameOf(error) !== 'ENOENT') throw error;
   }
   return { ports: await foreignPrimaryPorts(dir, options), shared: false };
 }

@@ -1,5 +1,6 @@
 /** The error of rte_eal_init past the command line, and how init turns any failure into it. */
-import { EalError, type ErrnoName, isErrnoName } from '@eal-ts/bus';
+import { EalError } from '@eal-ts/bus';
+import { type EalTsErrorOptions, type ErrnoName, errnoNameOf } from '@eal-ts/errno';
 
 /** Where in rte_eal_init a failure happened. */
 export type EalInitStage =
@@ -16,18 +17,9 @@ export type EalInitStage =
 
 /** rte_eal_init failed after the command line was accepted; everything set up so far has been undone. */
 export class EalInitError extends EalError {
-  override name = 'EalInitError';
-  readonly stage: EalInitStage;
-
-  constructor(code: ErrnoName, stage: EalInitStage, message: string, options?: ErrorOptions) {
+  constructor(code: ErrnoName, readonly stage: EalInitStage, message: string, options?: EalTsErrorOptions) {
     super(code, message, options);
-    this.stage = stage;
   }
-}
-
-export function codeOf(error: unknown, fallback: ErrnoName): ErrnoName {
-  const code = (error as { code?: unknown } | null)?.code;
-  return isErrnoName(code) ? code : fallback;
 }
 
 export function messageOf(error: unknown): string {
@@ -36,5 +28,5 @@ export function messageOf(error: unknown): string {
 
 export function initError(stage: EalInitStage, fallback: ErrnoName, context: string, error: unknown): EalInitError {
   if (error instanceof EalInitError) return error;
-  return new EalInitError(codeOf(error, fallback), stage, `${context}: ${messageOf(error)}`, { cause: error });
+  return new EalInitError(errnoNameOf(error) ?? fallback, stage, `${context}: ${messageOf(error)}`, { cause: error, context });
 }

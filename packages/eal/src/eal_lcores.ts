@@ -6,6 +6,7 @@
  * validated and kept for the application, nothing more. Whether the cores
  * exist on this machine is not checked.
  */
+import { EalError } from '@eal-ts/bus';
 
 /** RTE_MAX_LCORE of DPDK's x86 builds (Debian's 22.11 included). */
 export const RTE_MAX_LCORE = 128;
@@ -26,9 +27,11 @@ export interface LcoreConfig {
   readonly cpusets: ReadonlyMap<number, readonly number[]>;
 }
 
-/** A syntax problem; the caller turns it into an EalArgsError naming the option. */
-export class LcoreSyntaxError extends Error {
-  override name = 'LcoreSyntaxError';
+/** A syntax problem (EINVAL); the caller turns it into an EalArgsError naming the option. */
+export class LcoreSyntaxError extends EalError {
+  constructor(message: string) {
+    super('EINVAL', message);
+  }
 }
 
 const isBlank = (c: string | undefined): boolean => c === ' ' || c === '\t';

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import type { BusRegistry, Driver } from '@eal-ts/bus';
 import type { PciBus } from '@eal-ts/bus-pci';
 import type { VdevBus } from '@eal-ts/bus-vdev';
+import { errnoNameOf } from '@eal-ts/errno';
 import type { EthdevPorts } from '@eal-ts/ethdev';
 import { Hotplug } from '@eal-ts/hotplug-mp';
 import type { LogRegistry, Logger } from '@eal-ts/log';
@@ -33,7 +34,7 @@ import { type EalDriver, composeDrivers, createBuses, unclaimedDevargsHint } fro
 import type { EalOptions } from './eal_common_options.js';
 import { type EalTelemetry, startEalTelemetry } from './eal_common_telemetry.js';
 import { openEalPorts } from './eal_ethdev_ports.js';
-import { EalInitError, codeOf, initError, messageOf } from './eal_init_error.js';
+import { EalInitError, initError, messageOf } from './eal_init_error.js';
 import type { EalLoggers } from './eal_log.js';
 import { registerTestpmdMp } from './testpmd_mp.js';
 import { ealVersion } from './version.js';
@@ -173,7 +174,7 @@ export class EalSetup {
         const context = `invalid ${device.option} ${device.devargs}`;
         const hint = unclaimedDevargsHint(error, buses, this.driverSpecs);
         if (!hint) throw initError('devargs', 'ENODEV', context, error);
-        throw new EalInitError(codeOf(error, 'ENODEV'), 'devargs', `${context}: ${messageOf(error)}; ${hint}`, { cause: error });
+        throw new EalInitError(errnoNameOf(error) ?? 'ENODEV', 'devargs', `${context}: ${messageOf(error)}; ${hint}`, { cause: error });
       }
     }
 
@@ -285,7 +286,7 @@ export class EalSetup {
       return { foreignPrimary: decision.foreignPrimary };
     } catch (error) {
       // Its messages are complete sentences already (errno name kept).
-      throw new EalInitError(codeOf(error, 'EIO'), 'proc-type', messageOf(error), { cause: error });
+      throw new EalInitError(errnoNameOf(error) ?? 'EIO', 'proc-type', messageOf(error), { cause: error });
     }
   }
 

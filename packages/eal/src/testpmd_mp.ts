@@ -13,7 +13,8 @@
  * -EINVAL for any other type, as testpmd's handler does.
  */
 import type { Logger } from '@eal-ts/log';
-import { errnoOf, type MpChannel } from '@eal-ts/mp-channel';
+import { errnoOf } from '@eal-ts/errno';
+import type { MpChannel } from '@eal-ts/mp-channel';
 
 /** TESTPMD_MP. */
 export const TESTPMD_MP = 'mp_testpmd';
@@ -36,6 +37,6 @@ export function registerTestpmdMp(channel: MpChannel, logger: Logger): void {
       return;
     }
     logger.warning(`Unknown ${TESTPMD_MP} request ${type === undefined ? `of ${msg.param.length} bytes` : `type ${type}`}: answered -EINVAL`);
-    await channel.reply({ name: TESTPMD_MP, param: resultParam(-errnoOf('EINVAL')), fds: [] }, peer);
+    await channel.reply({ name: TESTPMD_MP, param: resultParam(errnoOf('EINVAL')), fds: [] }, peer);
   });
 }

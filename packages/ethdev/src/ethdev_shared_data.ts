@@ -230,7 +230,7 @@ export class EthdevSharedData implements PortTable {
     try {
       handle = await open(temporary, 'wx+', 0o600);
     } catch (cause) {
-      throw fsError(cause, `cannot create the ethdev port table in ${options.runtimeDir}`);
+      throw EthdevError.from(cause, 'EIO', `cannot create the ethdev port table in ${options.runtimeDir}`);
     }
     try {
       await writeFully(handle, image, 0);
@@ -238,7 +238,7 @@ export class EthdevSharedData implements PortTable {
     } catch (cause) {
       await handle.close().catch(() => undefined);
       await unlink(temporary).catch(() => undefined);
-      throw fsError(cause, `cannot create the ethdev port table ${path}`);
+      throw EthdevError.from(cause, 'EIO', `cannot create the ethdev port table ${path}`);
     }
     return EthdevSharedData.wrap(handle, path, header, options);
   }
@@ -250,7 +250,7 @@ export class EthdevSharedData implements PortTable {
     try {
       handle = await open(path, 'r+');
     } catch (cause) {
-      throw fsError(cause, `cannot open the ethdev port table ${path} (is the primary process running?)`);
+      throw EthdevError.from(cause, 'EIO', `cannot open the ethdev port table ${path} (is the primary process running?)`);
     }
     try {
       // The header never changes once the file has its name, so no lock is needed to read it.
@@ -404,10 +404,3 @@ async function writeFully(handle: FileHandle, data: Buffer, position: number): P
   }
 }
 
-function fsError(cause: unknown, context: string): EthdevError {
-  if (cause instanceof EthdevError) return cause;
-  const code = (cause as { code?: unknown } | null)?.code;
-  const message = cause instanceof Error ? cause.message : String(cause);
-  const known = code === 'ENOENT' || code === 'EEXIST' || code === 'ENOSPC' || code === 'EPERM' || code === 'ENAMETOOLONG';
-  return new EthdevError(known ? code : 'EIO', `${context}: ${message}`, { cause });
-}

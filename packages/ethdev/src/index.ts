@@ -1,4 +1,4 @@
-export { ETHDEV_ERRNO, EthdevError, isEthdevError, type EthdevErrorCode } from './errors.js';
+export { EthdevError, isEthdevError, type EthdevErrorCode } from './errors.js';
 export {
   ETHDEV_DATA_FILE,
   EthdevSharedData,

@@ -6,6 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { type BusRegistry, type Device, DevargsError, EalError, findDeviceByDevargs, parseDevargs } from '@eal-ts/bus';
+import { errnoNameOf } from '@eal-ts/errno';
 import { LogRegistry, type Logger } from '@eal-ts/log';
 import type { ProcessType } from '@eal-ts/mp-channel';
 import { EAL_DEV_MP_ACTION_REQUEST, EalDevReqType, checkDevargsLength, decodeEalDevMpReq, ealDevReqTypeName } from './eal_dev_mp_req.js';
@@ -16,7 +17,6 @@ import {
   type HotplugContext,
   type HotplugEvents,
   type HotplugObservedEvent,
-  resultOf,
 } from './hotplug_context.js';
 import { handlePrimaryRequest, handleSecondaryRequest, primaryAttach, primaryDetach } from './hotplug_mp.js';
 import { echoReply, requestToPrimary, sendReply } from './hotplug_mp_request.js';
@@ -201,7 +201,7 @@ export class Hotplug extends EventEmitter<HotplugEvents> {
       };
       this.log.info(`observer: ${event.type} ${req.devargs} from the primary: answered 0 (devices: ${event.devices.join(' ') || 'none'})`);
     } catch (error) {
-      result = resultOf(error);
+      result = EalError.from(error).errno;
       this.log.err(`observer: malformed ${EAL_DEV_MP_ACTION_REQUEST} from ${peer}: ${describeError(error)}`);
     }
     await sendReply(this.#ctx, channel, echoReply(msg.param, result), peer);
@@ -227,7 +227,7 @@ export class Hotplug extends EventEmitter<HotplugEvents> {
       channel.register(EAL_DEV_MP_ACTION_REQUEST, action);
     } catch (error) {
       this.log.err(`Couldn't register '${EAL_DEV_MP_ACTION_REQUEST}' action`);
-      const code = (error as { code?: unknown }).code === 'EEXIST' ? 'EEXIST' : 'EINVAL';
+      const code = errnoNameOf(error) === 'EEXIST' ? 'EEXIST' : 'EINVAL';
       return Promise.reject(
         new HotplugError(code, `cannot register the '${EAL_DEV_MP_ACTION_REQUEST}' action: ${describeError(error)}`, {
           op: 'attach',

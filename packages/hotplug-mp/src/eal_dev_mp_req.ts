@@ -1,4 +1,5 @@
 import { DEVARGS_MAX_LEN, DevargsError } from '@eal-ts/bus';
+import { EalTsError } from '@eal-ts/errno';
 import { describeResult } from './errors.js';
 
 /** The mp action of every hotplug message, both ways (EAL_DEV_MP_ACTION_REQUEST). */
@@ -55,17 +56,13 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 export type EalDevMpReqFault = 'size' | 'type' | 'devargs-unterminated' | 'devargs-encoding';
 
 /** A param that does not decode; `t` is what could be read of it (for the -EINVAL answer). */
-export class EalDevMpReqError extends Error {
-  override name = 'EalDevMpReqError';
-  readonly code = 'EINVAL';
-  readonly errno = -22;
-
+export class EalDevMpReqError extends EalTsError<'EINVAL'> {
   constructor(
     readonly fault: EalDevMpReqFault,
     message: string,
     readonly t: number | undefined,
   ) {
-    super(message);
+    super('EINVAL', message);
   }
 }
 

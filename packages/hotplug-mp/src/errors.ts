@@ -1,4 +1,5 @@
-import { EalError, type ErrnoName, errnoName } from '@eal-ts/bus';
+import { EalError } from '@eal-ts/bus';
+import { type ErrnoName, nameOf } from '@eal-ts/errno';
 
 /** The two hotplug operations (rte_dev_probe / rte_dev_remove). */
 export type HotplugOp = 'attach' | 'detach';
@@ -22,6 +23,8 @@ export interface HotplugErrorDetails {
   /** Whether the operation was rolled back in every process before failing. */
   rolledBack?: boolean;
   cause?: unknown;
+  /** The number a peer sent, when it is not `code`'s own (see fromResult). */
+  errno?: number;
 }
 
 /**
@@ -31,7 +34,6 @@ export interface HotplugErrorDetails {
  * secondary and its answer when a secondary caused it.
  */
 export class HotplugError extends EalError {
-  override name = 'HotplugError';
   readonly op: HotplugOp;
   readonly devargs: string;
   readonly stage: HotplugStage;
@@ -39,7 +41,7 @@ export class HotplugError extends EalError {
   readonly rolledBack: boolean;
 
   constructor(code: ErrnoName, message: string, details: HotplugErrorDetails) {
-    super(code, message, details.cause === undefined ? undefined : { cause: details.cause });
+    super(code, message, details);
     this.op = details.op;
     this.devargs = details.devargs;
     this.stage = details.stage;
@@ -52,15 +54,13 @@ export class HotplugError extends EalError {
    * its value under the EIO name (the name is only a label).
    */
   static fromResult(errno: number, message: string, details: HotplugErrorDetails): HotplugError {
-    const err = new HotplugError(errnoName(errno) ?? 'EIO', message, details);
-    (err as { errno: number }).errno = -Math.abs(errno);
-    return err;
+    return new HotplugError(nameOf(errno) ?? 'EIO', message, { ...details, errno });
   }
 }
 
 /** `EFAULT (-14)`: how messages show a result. */
 export function describeResult(result: number): string {
-  const name = errnoName(result);
+  const name = nameOf(result);
   return `${name ?? 'errno'} (${result})`;
 }
 

@@ -4,10 +4,10 @@
  * queue (HotplugContext), the events, and the local probe and remove steps
  * that fire them (DPDK's local_dev_probe / local_dev_remove).
  */
-import { type BusRegistry, type Devargs, type Device, EalError, type ErrnoName, localDevProbe, localDevRemove, negativeErrno, parseDevargs } from '@eal-ts/bus';
+import { type BusRegistry, type Devargs, type Device, localDevProbe, localDevRemove, parseDevargs } from '@eal-ts/bus';
+import type { ErrnoName } from '@eal-ts/errno';
 import type { Logger } from '@eal-ts/log';
 import type { MpChannel } from '@eal-ts/mp-channel';
-import { EalDevMpReqError } from './eal_dev_mp_req.js';
 import { type HotplugOp } from './errors.js';
 
 /** DPDK's MP_TIMEOUT_S: every hotplug exchange waits at most 5 s. */
@@ -80,13 +80,6 @@ export interface HotplugContext {
    * were queued.
    */
   local<T>(step: () => Promise<T>): Promise<T>;
-}
-
-/** The negative errno of any failure (EIO when it carries none). */
-export function resultOf(error: unknown): number {
-  if (error instanceof EalError) return error.errno;
-  if (error instanceof EalDevMpReqError) return error.errno;
-  return negativeErrno('EIO');
 }
 
 export function tryParse(ctx: HotplugContext, devargs: string): Devargs | undefined {

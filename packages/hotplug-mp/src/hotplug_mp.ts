@@ -12,16 +12,17 @@
  * local steps in hotplug_context.ts; the queues that order operations are the
  * caller's (eal_common_dev.ts, operation_queue.ts).
  */
-import { type Devargs, type Device, DeviceError, errnoName, negativeErrno, parseDevargs, toEalError } from '@eal-ts/bus';
+import { type Devargs, type Device, DeviceError, EalError, parseDevargs } from '@eal-ts/bus';
+import { errnoOf, nameOf } from '@eal-ts/errno';
 import type { MpMessage } from '@eal-ts/mp-channel';
 import { EAL_DEV_MP_ACTION_REQUEST, EalDevReqType, decodeEalDevMpReq, ealDevReqTypeName, type EalDevMpReq } from './eal_dev_mp_req.js';
 import { HotplugError, type HotplugOp, describeError, describeResult } from './errors.js';
-import { type HotplugChannel, type HotplugContext, localProbe, localRemove, probeNow, removeNow, resultOf, tryParse } from './hotplug_context.js';
+import { type HotplugChannel, type HotplugContext, localProbe, localRemove, probeNow, removeNow, tryParse } from './hotplug_context.js';
 import { echoReply, requestToSecondaries, sendReply } from './hotplug_mp_request.js';
 
 function localFailure(op: HotplugOp, devargs: string, error: unknown): HotplugError {
   if (error instanceof HotplugError) return error;
-  const eal = toEalError(error, 'EIO');
+  const eal = EalError.from(error);
   return new HotplugError(eal.code, `${op} of ${devargs} failed in the primary: ${eal.message}`, {
     op,
     devargs,
@@ -180,7 +181,7 @@ function decodeRequest(ctx: HotplugContext, msg: MpMessage, peer: string, from: 
 
 /** Answers `msg` with -`code` without running anything. */
 function refuse(ctx: HotplugContext, channel: HotplugChannel, msg: MpMessage, peer: string, code: 'EINVAL' | 'ENOTSUP'): Promise<void> {
-  return sendReply(ctx, channel, echoReply(msg.param, negativeErrno(code)), peer);
+  return sendReply(ctx, channel, echoReply(msg.param, errnoOf(code)), peer);
 }
 
 /**
@@ -210,7 +211,7 @@ export function handleSecondaryRequest(
       if (req.t === EalDevReqType.ATTACH) await primaryAttach(ctx, req.devargs);
       else await primaryDetach(ctx, req.devargs);
     } catch (error) {
-      result = resultOf(error);
+      result = EalError.from(error).errno;
       if (error instanceof HotplugError && error.rolledBack) {
         t = req.t === EalDevReqType.ATTACH ? EalDevReqType.ATTACH_ROLLBACK : EalDevReqType.DETACH_ROLLBACK;
       }
@@ -238,13 +239,13 @@ export async function handlePrimaryRequest(ctx: HotplugContext, channel: Hotplug
   const result = await ctx.local(() => secondaryAction(ctx, req));
   if (req.t === EalDevReqType.ATTACH_ROLLBACK || req.t === EalDevReqType.DETACH_ROLLBACK) {
     const parsed = tryParse(ctx, req.devargs);
-    const errno = req.result !== 0 ? req.result : negativeErrno('ENOMSG');
+    const errno = req.result !== 0 ? req.result : errnoOf('ENOMSG');
     ctx.emit('rolled-back', {
       op: req.t === EalDevReqType.ATTACH_ROLLBACK ? 'attach' : 'detach',
       devargs: req.devargs,
       bus: parsed?.bus,
       name: parsed?.name,
-      code: errnoName(errno) ?? 'EIO',
+      code: nameOf(errno) ?? 'EIO',
       errno,
       peer: undefined,
       reason: `the primary ${peer} rolled back ${req.devargs} after a failure (${describeResult(errno)})`,
@@ -260,7 +261,7 @@ async function secondaryAction(ctx: HotplugContext, req: EalDevMpReq): Promise<n
       await probeNow(ctx, req.devargs, rollback);
       return 0;
     } catch (error) {
-      const result = resultOf(error);
+      const result = EalError.from(error).errno;
       if (!(error instanceof DeviceError && error.code === 'EEXIST')) {
         ctx.log.err(`Failed to probe ${req.devargs} (${ealDevReqTypeName(req.t)}): ${describeError(error)}`);
       }
@@ -280,10 +281,10 @@ async function secondaryAction(ctx: HotplugContext, req: EalDevMpReq): Promise<n
     if (req.t === EalDevReqType.ATTACH_ROLLBACK) return 0;
     if (req.t === EalDevReqType.DETACH) {
       ctx.log.info(`DETACH ${req.devargs}: not a device of this process (${describeError(error)})`);
-      return negativeErrno('ENOENT');
+      return errnoOf('ENOENT');
     }
     ctx.log.err(`Cannot parse devargs ${req.devargs}: ${describeError(error)}`);
-    return resultOf(error);
+    return EalError.from(error).errno;
   }
   const bus = ctx.buses.findByName(parsed.bus);
   const device = bus?.findDeviceByName(parsed.name);
@@ -291,13 +292,13 @@ async function secondaryAction(ctx: HotplugContext, req: EalDevMpReq): Promise<n
     // Don't fail the rollback just because there's nothing to do.
     if (req.t === EalDevReqType.ATTACH_ROLLBACK) return 0;
     ctx.log.err(device ? `Device ${parsed.name} is not probed` : `Cannot find plugged device (${parsed.name})`);
-    return negativeErrno(device ? 'ENODEV' : 'ENOENT');
+    return errnoOf(device ? 'ENODEV' : 'ENOENT');
   }
   try {
     await removeNow(ctx, device, req.devargs, rollback);
     return 0;
   } catch (error) {
     ctx.log.err(`Failed to remove ${parsed.name} (${ealDevReqTypeName(req.t)}): ${describeError(error)}`);
-    return resultOf(error);
+    return EalError.from(error).errno;
   }
 }

@@ -4,7 +4,7 @@
  * and the replies of its handlers): what is sent, how an answer is matched
  * to its request, and what each outcome means.
  */
-import { negativeErrno } from '@eal-ts/bus';
+import { errnoOf } from '@eal-ts/errno';
 import type { MpMessage } from '@eal-ts/mp-channel';
 import {
   EAL_DEV_MP_ACTION_REQUEST,
@@ -123,12 +123,12 @@ export async function requestToSecondaries(ctx: HotplugContext, req: EalDevMpReq
       result = decodeEalDevMpReq(reply.param).result;
       why = describeResult(result);
     } catch (error) {
-      result = negativeErrno('EPROTO');
+      result = errnoOf('EPROTO');
       why = `a malformed reply (${describeError(error)})`;
     }
     if (result === 0) continue;
-    if (req.t === EalDevReqType.ATTACH && result === negativeErrno('EEXIST')) continue;
-    if (req.t === EalDevReqType.DETACH && result === negativeErrno('ENOENT')) continue;
+    if (req.t === EalDevReqType.ATTACH && result === errnoOf('EEXIST')) continue;
+    if (req.t === EalDevReqType.DETACH && result === errnoOf('ENOENT')) continue;
     failures.push({ peer: reply.peer, result, why });
   }
   const first = failures[0];

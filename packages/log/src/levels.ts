@@ -1,3 +1,5 @@
+import { EalTsError } from '@eal-ts/errno';
+
 /** DPDK's log levels (rte_log.h): lower is more severe. */
 export const LogLevel = {
   EMERG: 1,
@@ -22,9 +24,13 @@ export function logLevelName(level: LogLevel): string {
   return LEVEL_NAMES[level];
 }
 
-export class LogLevelError extends Error {
-  override readonly name = 'LogLevelError';
-  readonly code = 'EINVAL';
+/** A level or `--log-level` pattern that does not parse: `code` EINVAL, `errno` -22. */
+export class LogLevelError extends EalTsError {
+  declare readonly code: 'EINVAL';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super('EINVAL', message, options);
+  }
 }
 
 /** strtoul(text, &end, 0) on a whole word: decimal, 0x hex, 0-prefixed octal; undefined for anything else. */

@@ -1,9 +1,10 @@
+import { errnoNameOf } from '@eal-ts/errno';
 import { LogLevel, LogRegistry, type Logger } from '@eal-ts/log';
 import { resolve } from 'node:path';
 import { systemClock } from './clock.js';
 import { mpSocketPath, secondarySocketPath } from './eal_filesystem.js';
 import { primaryMpLayout, readPrimaryConfig } from './eal_memcfg.js';
-import { errorCode, MpError } from './errors.js';
+import { MpError } from './errors.js';
 import {
   decodeMpMsg,
   encodeMpMsgForSend,
@@ -319,7 +320,7 @@ export class MpChannel {
       this.#tap?.({ dir: 'out', type: mpMsgTypeName(type), name: msg.name, param: msg.param, fds: msg.fds.length, peer, layout });
       return true;
     } catch (error) {
-      if (errorCode(error) === 'ECONNREFUSED' && this.role === 'primary') {
+      if (errnoNameOf(error) === 'ECONNREFUSED' && this.role === 'primary') {
         this.logger.debug(`mp peer ${peer} is gone; removing its socket`);
         this.#peerLayouts.delete(peer);
         await this.#transport.unlink(peer).catch((e: unknown) => this.logger.warning(`Cannot remove ${peer}: ${describe(e)}`));

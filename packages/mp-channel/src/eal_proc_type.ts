@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { open, readFile, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { errnoNameOf } from '@eal-ts/errno';
 import type { Logger } from '@eal-ts/log';
 import { setRecordLock, testRecordLock } from '@eal-ts/sys';
 import { configPath } from './eal_filesystem.js';
@@ -77,7 +78,7 @@ export async function primaryLockHolder(runtimeDir: string): Promise<{ pid: numb
     const holder = await testRecordLock(configPath(runtimeDir), 'write');
     return holder && { pid: holder.pid };
   } catch (error) {
-    if ((error as { code?: string }).code === 'ENOENT') return null;
+    if (errnoNameOf(error) === 'ENOENT') return null;
     throw error;
   }
 }
@@ -162,7 +163,7 @@ export async function decideProcessType(runtimeDir: string, options: DecideProce
       logger.debug(`primary process: pid ${holder.pid}`);
     }
   } catch (error) {
-    throw wrap(error, 'Cannot init config');
+    throw MpError.from(error, 'EIO', 'Cannot init config');
   }
   if (lock) return { type: 'primary', lock, primaryConfig: null, foreignPrimary: false };
   return { type: 'secondary', lock: null, ...(await waitPrimaryComplete(runtimeDir, options)) };
@@ -207,16 +208,8 @@ async function waitPrimaryComplete(
       await sleep(10, undefined, { signal });
     }
   } catch (error) {
-    throw wrap(error, 'Cannot attach to the primary process');
+    throw MpError.from(error, 'EIO', 'Cannot attach to the primary process');
   }
-}
-
-/** Our own refusals pass as they are; anything else (I/O, an abort) gets the step's context and keeps its code. */
-function wrap(error: unknown, context: string): unknown {
-  if (error instanceof MpError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  const code = (error as { code?: unknown } | null)?.code;
-  return new MpError(typeof code === 'string' ? code : 'EIO', `${context}: ${message}`, { cause: error });
 }
 
 /** The primary's "init complete" mark (READY_FILE), written atomically; returns its path for removeReadyFile. */

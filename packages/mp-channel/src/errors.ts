@@ -1,4 +1,4 @@
-import { constants } from 'node:os';
+import { EalTsError } from '@eal-ts/errno';
 
 /** errno names this package raises; any other SysError code may pass through from the transport. */
 export type MpErrorCode =
@@ -14,47 +14,19 @@ export type MpErrorCode =
   | 'EBADF'
   | (string & {});
 
-/** The positive errno for a name, as DPDK would leave it in rte_errno (0 if the host has no such errno). */
-export function errnoOf(code: string): number {
-  return (constants.errno as Record<string, number | undefined>)[code] ?? 0;
-}
-
 /**
  * Every failure of the mp channel carries the errno name DPDK would set in
  * rte_errno, so callers can branch on `code` exactly as C code branches on
- * rte_errno.
+ * rte_errno; `errno` is its negative number (see @eal-ts/errno).
  */
-export class MpError extends Error {
-  override name = 'MpError';
-  readonly code: MpErrorCode;
-  readonly errno: number;
-
-  constructor(code: MpErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
-    this.errno = errnoOf(code);
-  }
-}
+export class MpError extends EalTsError<MpErrorCode> {}
 
 /** The field of a datagram that made it undecodable. */
 export type MpCodecField = 'size' | 'type' | 'name' | 'len_param' | 'num_fds';
 
 /** A datagram that is not a well-formed rte_mp message (DPDK drops those with "truncated msg" or a sanity-check line). */
 export class MpCodecError extends MpError {
-  override name = 'MpCodecError';
-  readonly field: MpCodecField;
-
-  constructor(field: MpCodecField, message: string) {
+  constructor(readonly field: MpCodecField, message: string) {
     super('EBADMSG', message);
-    this.field = field;
   }
-}
-
-/** The errno name of anything thrown by a transport or by us; undefined for foreign errors without one. */
-export function errorCode(error: unknown): string | undefined {
-  if (typeof error === 'object' && error !== null && 'code' in error) {
-    const code = (error).code;
-    if (typeof code === 'string') return code;
-  }
-  return undefined;
 }

@@ -1,4 +1,4 @@
-export { MpError, MpCodecError, errnoOf, errorCode, type MpCodecField, type MpErrorCode } from './errors.js';
+export { MpError, MpCodecError, type MpCodecField, type MpErrorCode } from './errors.js';
 export {
   RTE_MP_MAX_NAME_LEN,
   RTE_MP_MAX_PARAM_LEN,

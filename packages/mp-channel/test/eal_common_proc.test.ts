@@ -178,7 +178,7 @@ describe('MpChannel over MemoryNetwork', () => {
     expect(() => p.register('', () => undefined)).toThrow(expect.objectContaining({ code: 'EINVAL' }) as Error);
     expect(() => p.register('n'.repeat(64), () => undefined)).toThrow(expect.objectContaining({ code: 'E2BIG' }) as Error);
     p.register('dup', () => undefined);
-    expect(() => p.register('dup', () => undefined)).toThrow(expect.objectContaining({ code: 'EEXIST', errno: 17 }) as Error);
+    expect(() => p.register('dup', () => undefined)).toThrow(expect.objectContaining({ code: 'EEXIST', errno: -17 }) as Error);
     expect(p.unregister('dup')).toBe(true);
     expect(p.unregister('dup')).toBe(false);
     await expect(s.sendTo(`${DIR}/mp_socket_1_b`, msg('n'))).rejects.toMatchObject({ code: 'EINVAL' });
@@ -234,7 +234,7 @@ describe('MpChannel over MemoryNetwork', () => {
     p.catch(() => undefined);
     await w.clock.advance(1);
     await Promise.all([primary.close(), primary.close()]);
-    await expect(p).rejects.toMatchObject({ name: 'MpError', code: 'ECANCELED', errno: 125 });
+    await expect(p).rejects.toMatchObject({ name: 'MpError', code: 'ECANCELED', errno: -125 });
     expect(w.network.paths(DIR)).toEqual([s.path]);
     await expect(primary.send(msg('x'))).rejects.toMatchObject({ code: 'EBADF' });
   });

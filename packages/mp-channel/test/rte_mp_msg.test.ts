@@ -178,11 +178,11 @@ describe('rte_mp_msg codec', () => {
     });
     it('param over 256 bytes: E2BIG', () => expect(code(() => encodeMpMsg({ ...ok, param: new Uint8Array(257) }))).toBe('E2BIG'));
     it('numFds over 253: E2BIG', () => expect(code(() => encodeMpMsg({ ...ok, numFds: 254 }))).toBe('E2BIG'));
-    it('errno is the positive host number', () => {
+    it('errno is the negative Linux number, as DPDK returns it', () => {
       try {
         encodeMpMsg({ ...ok, name: '' });
       } catch (e) {
-        expect((e as MpError).errno).toBe(22);
+        expect((e as MpError).errno).toBe(-22);
       }
     });
   });

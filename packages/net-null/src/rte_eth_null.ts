@@ -8,7 +8,7 @@
  * port table; in a secondary it attaches to the port the primary allocated
  * under the device's name, with the same id (rte_eth_dev_attach_secondary).
  */
-import { EalError, type ErrnoName, KvargsError, type Kvargs, SOCKET_ID_ANY, isErrnoName, parseKvargs } from '@eal-ts/bus';
+import { EalError, KvargsError, type Kvargs, SOCKET_ID_ANY, parseKvargs } from '@eal-ts/bus';
 import type { VdevDevice, VdevDriver } from '@eal-ts/bus-vdev';
 import { type EthDevOps, type EthQueueStats, type EthStats, EthdevError, type EthdevPorts, type Packet } from '@eal-ts/ethdev';
 import { LogLevel, LogRegistry, type Logger } from '@eal-ts/log';
@@ -247,14 +247,6 @@ export interface NullDriverOptions {
   readonly logger?: Logger;
 }
 
-/** An ethdev failure as the bus expects it: an EalError with the same errno name (EIO when the bus has none). */
-function fromEthdev(error: unknown, message: string, code?: ErrnoName): EalError {
-  if (error instanceof EalError) return error;
-  const inner = error instanceof Error ? error.message : String(error);
-  const own = error instanceof EthdevError && isErrnoName(error.code) ? error.code : 'EIO';
-  return new EalError(code ?? own, `${message}: ${inner}`, { cause: error });
-}
-
 /**
  * The net_null vdev driver (pmd_null_drv). One instance serves one process:
  * register it on that process's VdevBus.
@@ -302,7 +294,7 @@ export class NullDriver implements VdevDriver {
     try {
       await this.#ports.allocate(dev.name, { deviceName: dev.name, driverName: NULL_DRIVER_NAME, ops });
     } catch (error) {
-      throw fromEthdev(error, `net_null: cannot allocate a port for ${dev.name}`);
+      throw EalError.from(error, 'EIO', `net_null: cannot allocate a port for ${dev.name}`);
     }
     this.#probed.set(dev.name, ops);
   }
@@ -332,7 +324,9 @@ export class NullDriver implements VdevDriver {
       this.#log.err(`rte_pmd_null_probe(): Failed to probe ${dev.name}`);
       const missing = error instanceof EthdevError && (error.code === 'ENODEV' || error.code === 'ENOENT');
       const why = missing ? `: the primary has no port named ${dev.name}` : '';
-      throw fromEthdev(error, `net_null: cannot probe ${dev.name} in a secondary process${why}`, missing ? 'ENODEV' : undefined);
+      const context = `net_null: cannot probe ${dev.name} in a secondary process${why}`;
+      if (!missing) throw EalError.from(error, 'EIO', context);
+      throw new EalError('ENODEV', `${context}: ${error.message}`, { cause: error, context });
     }
     this.#probed.set(dev.name, ops);
   }
@@ -354,7 +348,7 @@ export class NullDriver implements VdevDriver {
     try {
       await this.#ports.release(port.portId);
     } catch (error) {
-      throw fromEthdev(error, `net_null: cannot release port ${port.portId} of ${dev.name}`);
+      throw EalError.from(error, 'EIO', `net_null: cannot release port ${port.portId} of ${dev.name}`);
     }
     this.#probed.delete(dev.name);
   }

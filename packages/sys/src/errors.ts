@@ -1,105 +1,81 @@
-import os from 'node:os';
-import util from 'node:util';
-
-// Several errno names share one number on Linux; these are the names DPDK and
-// most tools print, so they win over their aliases (EWOULDBLOCK, EOPNOTSUPP, EDEADLOCK).
-const PREFERRED_NAMES = ['EAGAIN', 'ENOTSUP', 'EDEADLK'] as const;
-
-const errnoNames: ReadonlyMap<number, string> = (() => {
-  const table = os.constants.errno as Readonly<Record<string, number>>;
-  const names = new Map<number, string>();
-  for (const [name, value] of Object.entries(table)) {
-    if (!names.has(value)) names.set(value, name);
-  }
-  for (const name of PREFERRED_NAMES) {
-    const value = table[name];
-    if (value !== undefined) names.set(value, name);
-  }
-  return names;
-})();
-
-const errnoNumbers: ReadonlyMap<string, number> = new Map(
-  Object.entries(os.constants.errno as Readonly<Record<string, number>>),
-);
-
-/** The errno name for a positive errno value, `UNKNOWN` when the platform has none. */
-export function errnoName(errno: number): string {
-  return errnoNames.get(errno) ?? 'UNKNOWN';
-}
-
-function describe(errno: number): string {
-  // libuv's map is keyed by the negated errno.
-  return util.getSystemErrorMap().get(-errno)?.[1] ?? `unknown system error ${errno}`;
-}
+import { EalTsError, errnoOf, nameOf, strerror } from '@eal-ts/errno';
 
 export interface SysErrorOptions {
-  /** The C library's text for the errno (strerror); libuv's text when absent. */
+  /** The C library's text for the errno (strerror); @eal-ts/errno's copy of it when absent. */
   description?: string;
   cause?: unknown;
 }
 
-/**
- * A failed system call. `errno` may be given as a number or as its name
- * (`new SysError('ECONNREFUSED', 'sendmsg', path)`), which lets other
- * packages fake failures in their tests.
- */
-export class SysError extends Error {
-  readonly code: string;
-  readonly errno: number;
-  readonly syscall: string;
-  // `declare`: absent rather than undefined when there is no path.
-  declare readonly path?: string;
-
-  constructor(errno: number | string, syscall: string, path?: string, options: SysErrorOptions = {}) {
-    const number = typeof errno === 'number' ? errno : (errnoNumbers.get(errno) ?? 0);
-    const code = typeof errno === 'number' ? errnoName(errno) : errno;
-    const description = options.description ?? describe(number);
-    const where = path === undefined ? syscall : `${syscall} ${path}`;
-    super(`${where}: ${code} (${description})`, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'SysError';
-    this.code = code;
-    this.errno = number;
-    this.syscall = syscall;
-    if (path !== undefined) this.path = path;
-  }
-}
-
-interface NativeErrnoError {
+/** What native/errors.c puts on the errors it builds. */
+interface NativeErrnoFields {
   errno: number;
   syscall: string;
   path?: unknown;
   description?: unknown;
 }
 
-function isNativeErrnoError(value: unknown): value is Error & NativeErrnoError {
+function isNativeErrnoError(value: unknown): value is Error & NativeErrnoFields {
   if (!(value instanceof Error)) return false;
-  const candidate = value as Error & Partial<NativeErrnoError>;
+  const candidate = value as Error & Partial<NativeErrnoFields>;
   return typeof candidate.errno === 'number' && typeof candidate.syscall === 'string';
 }
 
 /**
- * Every error leaving this package goes through here: errno-carrying errors
- * from the addon become SysError; argument errors (TypeError, RangeError)
- * pass through unchanged.
+ * A failed system call: `code` the errno name, `errno` its negative number
+ * (as Node's fs errors and DPDK have it). `errno` may be given as a number
+ * of either sign or as its name (`new SysError('ECONNREFUSED', 'sendmsg',
+ * path)`), which lets other packages fake failures in their tests.
  */
-export function toSysError(value: unknown): Error {
-  if (value instanceof SysError) return value;
-  if (isNativeErrnoError(value)) {
-    return new SysError(value.errno, value.syscall, typeof value.path === 'string' ? value.path : undefined, {
-      ...(typeof value.description === 'string' ? { description: value.description } : {}),
+export class SysError extends EalTsError {
+  readonly syscall: string;
+  // `declare`: absent rather than undefined when there is no path.
+  declare readonly path?: string;
+
+  constructor(errno: number | string, syscall: string, path?: string, options: SysErrorOptions = {}) {
+    const code = typeof errno === 'number' ? (nameOf(errno) ?? 'UNKNOWN') : errno;
+    const number = typeof errno === 'number' ? errno : errnoOf(errno);
+    const description = options.description ?? (number === undefined ? `unknown system error ${code}` : strerror(number));
+    const where = path === undefined ? syscall : `${syscall} ${path}`;
+    super(code, `${where}: ${code} (${description})`, {
+      ...(number === undefined ? {} : { errno: number }),
+      ...(options.cause === undefined ? {} : { cause: options.cause }),
+    });
+    this.syscall = syscall;
+    if (path !== undefined) this.path = path;
+  }
+
+  /**
+   * An error the addon built (native/errors.c: a positive `errno`, `syscall`,
+   * `path`, the C library's `description`) as a SysError; an error without
+   * those becomes EIO with it as the cause.
+   */
+  static fromNative(error: unknown): SysError {
+    if (error instanceof SysError) return error;
+    if (!isNativeErrnoError(error)) {
+      const description = error instanceof Error ? error.message : String(error);
+      return new SysError('EIO', 'addon', undefined, { description, cause: error });
+    }
+    return new SysError(error.errno, error.syscall, typeof error.path === 'string' ? error.path : undefined, {
+      ...(typeof error.description === 'string' ? { description: error.description } : {}),
     });
   }
-  if (value instanceof Error) return value;
-  return new Error(`@eal-ts/sys: unexpected non-error thrown: ${String(value)}`);
 }
 
-/** Runs `work` and settles with SysError-converted failures, never throwing synchronously. */
+/**
+ * What leaves this package for a value the addon threw: its errno errors
+ * as SysError; argument errors (TypeError, RangeError) as they are.
+ */
+export function fromAddon(thrown: unknown): Error {
+  return thrown instanceof Error && !isNativeErrnoError(thrown) ? thrown : SysError.fromNative(thrown);
+}
+
+/** Runs `work` and settles with the addon's failures as SysError, never throwing synchronously. */
 export function settle<T>(work: () => T | Promise<T>): Promise<T> {
   try {
     return Promise.resolve(work()).catch((error: unknown) => {
-      throw toSysError(error);
+      throw fromAddon(error);
     });
   } catch (error) {
-    return Promise.reject(toSysError(error));
+    return Promise.reject(fromAddon(error));
   }
 }

@@ -71,7 +71,6 @@ export class LockTimeoutError extends SysError {
   constructor(syscall: 'fcntl' | 'flock', lock: string, holder: LockHolderInfo, timeoutMs: number) {
     const who = holder.pid === null ? 'holder unknown' : `held by pid ${holder.pid}`;
     super('ETIMEDOUT', syscall, lock, { description: `lock not free within ${timeoutMs} ms, ${who}` });
-    this.name = 'LockTimeoutError';
     this.lock = lock;
     this.holder = holder;
     this.timeoutMs = timeoutMs;

@@ -1,5 +1,5 @@
 import { native, type NativeDgramHandle, type NativeDgramListener } from './addon.js';
-import { SysError, settle, toSysError } from './errors.js';
+import { SysError, fromAddon, settle } from './errors.js';
 import { retryWithBackoff } from './retry.js';
 import { NativeSocket, type NativeSocketEvents, closeQuietly, receiveBufferSizeOption } from './unix_socket.js';
 import { MAX_FDS_PER_DATAGRAM, assertBytes, assertFds, assertPath, optionalInteger, optionalObject } from './validate.js';
@@ -104,7 +104,7 @@ export class UnixDgramSocket extends NativeSocket<UnixDgramSocketEvents, NativeD
         native.dgramSend(this.handle, path, data, fds);
         return true;
       } catch (thrown) {
-        const error = toSysError(thrown);
+        const error = fromAddon(thrown);
         if (!(error instanceof SysError && (error.code === errnoEAGAIN || error.code === errnoENOBUFS))) throw error;
         queueFull = error;
         return false;

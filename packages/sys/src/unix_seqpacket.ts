@@ -1,5 +1,5 @@
 import { native, type NativeSeqpacketHandle, type NativeSeqpacketListener } from './addon.js';
-import { SysError, settle, toSysError } from './errors.js';
+import { SysError, fromAddon, settle } from './errors.js';
 import { retryWithBackoff } from './retry.js';
 import { NativeSocket, type NativeSocketEvents, closeQuietly, receiveBufferSizeOption } from './unix_socket.js';
 import { assertBytes, assertPath, optionalInteger, optionalObject } from './validate.js';
@@ -81,7 +81,7 @@ export class UnixSeqpacketSocket extends NativeSocket<UnixSeqpacketSocketEvents,
     try {
       return new UnixSeqpacketSocket(fd, size);
     } catch (error) {
-      throw toSysError(error);
+      throw fromAddon(error);
     }
   }
 
@@ -100,7 +100,7 @@ export class UnixSeqpacketSocket extends NativeSocket<UnixSeqpacketSocketEvents,
       native.seqSend(this.handle, data);
       return true;
     } catch (thrown) {
-      const error = toSysError(thrown);
+      const error = fromAddon(thrown);
       if (error instanceof SysError && error.code === 'EAGAIN') return false;
       throw error;
     }

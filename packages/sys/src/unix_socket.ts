@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { closeSync } from 'node:fs';
 
-import { type SysError, toSysError } from './errors.js';
+import { SysError } from './errors.js';
 import { optionalInteger } from './validate.js';
 
 // What the datagram and seqpacket socket classes share (native/unix_socket.c
@@ -94,7 +94,7 @@ export abstract class NativeSocket<
 
   /** A failure reported by the native side (or met handling an event), as an 'error' event. */
   protected emitError(error: unknown): void {
-    (this as EventEmitter).emit('error', toSysError(error));
+    (this as EventEmitter).emit('error', SysError.fromNative(error));
   }
 
   /** An event of the handle's kind (errors go to emitError). */

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
+import { EalTsError } from '@eal-ts/errno';
 
 import { SysError, UnixDgramSocket, flock, setRecordLock, testRecordLock } from '../src/index.js';
 import { addonPath } from '../src/addon.js';
@@ -58,13 +59,26 @@ describe('argument validation', () => {
 
   it('turns native errno failures into SysError with the errno name, and exposes the fields', () => {
     const error = new SysError(11, 'sendmsg', '/run/x');
-    expect(error).toMatchObject({ name: 'SysError', code: 'EAGAIN', errno: 11, syscall: 'sendmsg', path: '/run/x' });
-    expect(new SysError('ENOTSUP', 'mp')).toMatchObject({ code: 'ENOTSUP', errno: 95 });
+    expect(error).toMatchObject({ name: 'SysError', code: 'EAGAIN', errno: -11, syscall: 'sendmsg', path: '/run/x' });
+    expect(new SysError('ENOTSUP', 'mp')).toMatchObject({ code: 'ENOTSUP', errno: -95 });
     expect(new SysError(35, 'fcntl').code).toBe('EDEADLK');
     expect(new SysError(111, 'sendmsg', '/p', { description: 'Connection refused' }).message).toBe(
       'sendmsg /p: ECONNREFUSED (Connection refused)',
     );
     expect('path' in new SysError(9, 'flock')).toBe(false);
+    expect(new SysError(-11, 'send')).toMatchObject({ code: 'EAGAIN', errno: -11 });
+    expect(new SysError(-11, 'send')).toBeInstanceOf(EalTsError);
+  });
+
+  it("maps the addon's errors (positive errno, syscall, path, description) into SysError", () => {
+    const native = Object.assign(new Error('open /x: No such file or directory'), {
+      errno: 2,
+      syscall: 'open',
+      path: '/x',
+      description: 'No such file or directory',
+    });
+    expect(SysError.fromNative(native)).toMatchObject({ code: 'ENOENT', errno: -2, syscall: 'open', path: '/x' });
+    expect(SysError.fromNative(native).message).toBe('open /x: ENOENT (No such file or directory)');
   });
 });
 

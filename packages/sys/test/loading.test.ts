@@ -20,6 +20,8 @@ describe('loading and resources', () => {
     for (const entry of ['dist', 'scripts', 'package.json']) cpSync(fileURLToPath(new URL(`../${entry}`, import.meta.url)), join(root, entry), { recursive: true });
     mkdirSync(join(root, 'node_modules'));
     symlinkSync(realpathSync(fileURLToPath(new URL('../node_modules/node-gyp-build', import.meta.url))), join(root, 'node_modules/node-gyp-build'));
+    mkdirSync(join(root, 'node_modules/@eal-ts'));
+    symlinkSync(realpathSync(fileURLToPath(new URL('../node_modules/@eal-ts/errno', import.meta.url))), join(root, 'node_modules/@eal-ts/errno'));
     return root;
   }
 

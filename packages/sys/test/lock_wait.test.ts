@@ -81,7 +81,7 @@ it('a lock wait rejects at once for an aborted signal, and with ETIMEDOUT for ti
     const error = await flock(handle.fd, 'exclusive', { timeoutMs: 0, name: file }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LockTimeoutError);
     expect(error).toBeInstanceOf(SysError);
-    expect(error).toMatchObject({ code: 'ETIMEDOUT', errno: 110, syscall: 'flock', path: file, holder: { pid: holder.pid } });
+    expect(error).toMatchObject({ code: 'ETIMEDOUT', errno: -110, syscall: 'flock', path: file, holder: { pid: holder.pid } });
     expect(await flockHolder(handle.fd)).toBe(holder.pid);
     // Shared with shared is free at once.
     expect(await flock(handle.fd, 'shared', { timeoutMs: 0 })).toBe(true);

@@ -220,7 +220,7 @@ describe('UnixDgramSocket errors', () => {
     const { socket } = await bindHere(join(dir, 'me.sock'));
     const error = await socket.send(gonePath, Buffer.from('x')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SysError);
-    expect(error).toMatchObject({ code: 'ECONNREFUSED', errno: 111, syscall: 'sendmsg', path: gonePath });
+    expect(error).toMatchObject({ code: 'ECONNREFUSED', errno: -111, syscall: 'sendmsg', path: gonePath });
     expect((error as Error).message).toBe(`sendmsg ${gonePath}: ECONNREFUSED (Connection refused)`);
   });
 

@@ -1,3 +1,5 @@
+import { EalTsError } from '@eal-ts/errno';
+
 /** The errno names telemetry failures carry. */
 export type TelemetryErrorCode =
   | 'EINVAL'
@@ -12,16 +14,8 @@ export type TelemetryErrorCode =
   | 'ENODEV'
   | 'EIO';
 
-/** Every failure of this package; `code` is the errno name to branch on. */
-export class TelemetryError extends Error {
-  override name = 'TelemetryError';
-  readonly code: TelemetryErrorCode;
-
-  constructor(code: TelemetryErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
-  }
-}
+/** Every failure of this package; `code` is the errno name to branch on, `errno` its negative number. */
+export class TelemetryError extends EalTsError<TelemetryErrorCode> {}
 
 /**
  * The application has no telemetry socket: it runs with --no-telemetry (or
@@ -29,7 +23,6 @@ export class TelemetryError extends Error {
  * `code` is ENOENT; `appRunning` tells the two apart.
  */
 export class TelemetryUnavailableError extends TelemetryError {
-  override name = 'TelemetryUnavailableError';
   /** The runtime directory exists (an application of that prefix ran or runs). */
   readonly appRunning: boolean;
   readonly path: string;

@@ -1,6 +1,7 @@
 import { readFile, readdir, readlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { EalError, SOCKET_ID_ANY } from '@eal-ts/bus';
+import { errnoNameOf } from '@eal-ts/errno';
 import type { Logger } from '@eal-ts/log';
 import { type PciAddr, comparePciAddr, formatPciAddr, tryParsePciAddr } from '../pci_addr.js';
 
@@ -82,14 +83,15 @@ export interface PciScanOptions {
   readonly logger?: Logger;
 }
 
-class SkipDevice extends Error {
+/** A device whose sysfs files cannot be used: skipped, and its problem reported. */
+class SkipDevice extends EalError {
   constructor(readonly problem: PciScanProblem) {
-    super(problem.message);
+    super('EIO', problem.message);
   }
 }
 
 function isMissing(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
+  const code = errnoNameOf(err);
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
@@ -125,7 +127,7 @@ async function readLinkBase(path: string): Promise<string | null> {
   try {
     return basename(await readlink(path));
   } catch (err) {
-    if (isMissing(err) || (err as { code?: unknown }).code === 'EINVAL') return null;
+    if (isMissing(err) || errnoNameOf(err) === 'EINVAL') return null;
     throw err;
   }
 }
@@ -213,8 +215,7 @@ export async function scanSysfsPci(options: PciScanOptions = {}): Promise<PciSca
   try {
     entries = await readdir(dir);
   } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    throw new EalError(code === 'ENOENT' ? 'ENOENT' : 'EIO', `PCI scanning: cannot open ${dir}: ${(err as Error).message}`, { cause: err });
+    throw EalError.from(err, 'EIO', `PCI scanning: cannot open ${dir}`);
   }
   const devices: SysfsPciDevice[] = [];
   const problems: PciScanProblem[] = [];
