@@ -21,7 +21,7 @@ async function settle(dir: string): Promise<void> {
   await utimes(dir, hourAgo, hourAgo);
 }
 
-const peersOf = (t: UnixTransport, dir: string) => t.withPeers(dir, async (peers) => peers.map((p) => p.slice(dir.length + 1)));
+const peersOf = (t: UnixTransport, dir: string) => t.withPeers(dir, (peers) => Promise.resolve(peers.map((p) => p.slice(dir.length + 1))));
 
 describe('the peer list of a broadcast', () => {
   it('sees a secondary that binds, and stops seeing one that goes, after a listing was kept', async () => {
