@@ -123,6 +123,17 @@ describe('rollback', () => {
     all[1]!.signal('SIGSTOP');
     const out = await all[2]!.command('detach net_null5');
     expect(out.slice(0, 2)).toEqual(['detaching...', 'failed to detach device net_null5']);
+    // The asking secondary's wait and the primary's wait for the stopped one
+    // are the same length (DPDK's MP_TIMEOUT_S on both sides), but the asker's
+    // starts first, so it gives up first. Resuming the stopped secondary
+    // before the primary has given up too would let the detach succeed
+    // everywhere (consistently, but not the scenario): wait for the primary's
+    // verdict, which it logs once the rollback is sent.
+    await pollUntil(
+      () => all[0]!.stderr,
+      (text) => /hotplug DETACH \S*net_null5\S* asked by \S+ failed/.test(text),
+      { what: "the primary's failed DETACH of net_null5" },
+    );
     all[1]!.signal('SIGCONT');
     await expectPorts(all, ['0\tnet_null5']);
   });

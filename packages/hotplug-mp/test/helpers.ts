@@ -2,6 +2,7 @@ import { Bus, BusRegistry, Device, type Driver } from '@eal-ts/bus';
 import type { Logger } from '@eal-ts/log';
 import { MemoryNetwork, MpChannel, type MpTrace, VirtualClock } from '@eal-ts/mp-channel';
 import { quietLogger, RecordingDriver, VirtualWorld } from '@eal-ts/test-kit';
+import { afterEach } from 'vitest';
 import { decodeEalDevMpReq, ealDevReqTypeName, EAL_DEV_MP_ACTION_REQUEST } from '../src/eal_dev_mp_req.js';
 import { Hotplug } from '../src/eal_common_dev.js';
 import type { HotplugDeviceEvent, HotplugRollbackEvent } from '../src/hotplug_context.js';
@@ -133,3 +134,36 @@ export type World = ReturnType<typeof world>;
 export function rejection(w: World, p: Promise<unknown>): Promise<Error & Record<string, unknown>> {
   return w.base.rejection(p);
 }
+
+/**
+ * One world per test, closed after it: `fresh()` makes it, `trio()` makes it
+ * with a primary and two secondaries started, `w` is the current one.
+ */
+export function worldPerTest() {
+  let current: World | undefined;
+  afterEach(async () => {
+    await current?.closeAll();
+    current = undefined;
+  });
+  return {
+    get w(): World {
+      if (!current) throw new Error('no world in this test yet: call fresh() or trio() first');
+      return current;
+    },
+    fresh(options: { timeoutMs?: number } = {}): World {
+      current = world(options);
+      return current;
+    },
+    async trio(options: { timeoutMs?: number } = {}): Promise<[Proc, Proc, Proc]> {
+      const w = this.fresh(options);
+      return [await w.open('primary'), await w.open('secondary'), await w.open('secondary')];
+    },
+    /** Asks the primary as a bare secondary channel would (a DPDK secondary, or a hand-made datagram). */
+    rawRequest(channel: MpChannel, param: Uint8Array) {
+      return this.w.run(channel.request({ name: EAL_DEV_MP_ACTION_REQUEST, param, fds: [] }, { timeoutMs: 5000 }));
+    },
+  };
+}
+
+/** The names of the devices probed in each process. */
+export const everywhere = (procs: Proc[]): string[][] => procs.map((p) => p.probed());

@@ -1,38 +1,19 @@
 // DPDK's hotplug_mp test plan (attach/detach from the primary and from a
-// secondary, again, rollbacks) over the in-memory transport on virtual time.
-import { BusRegistry, EalError, localDevProbe } from '@eal-ts/bus';
-import { LogRegistry } from '@eal-ts/log';
-import type { MpChannel } from '@eal-ts/mp-channel';
-import { afterEach, describe, expect, it } from 'vitest';
-import { EAL_DEV_MP_ACTION_REQUEST, EalDevReqType, decodeEalDevMpReq, encodeEalDevMpReq } from '../src/eal_dev_mp_req.js';
-import { Hotplug } from '../src/eal_common_dev.js';
+// secondary, again, rollbacks, one operation at a time) over the in-memory
+// transport on virtual time. Refusals, malformed messages, observer and
+// local-only modes: hotplug_mp_refusals.test.ts.
+import { EalError, localDevProbe } from '@eal-ts/bus';
+import { describe, expect, it } from 'vitest';
+import { EalDevReqType, decodeEalDevMpReq, encodeEalDevMpReq } from '../src/eal_dev_mp_req.js';
 import { HotplugError } from '../src/errors.js';
-import { PRIMARY, TestDriver, TestVdevBus, rejection, world, type Proc, type World } from './helpers.js';
+import { everywhere, PRIMARY, rejection, worldPerTest } from './helpers.js';
 
-let w: World;
-afterEach(async () => {
-  await w?.closeAll();
-});
-
-/** A primary and two secondaries, all started. */
-async function trio(options: { timeoutMs?: number } = {}): Promise<[Proc, Proc, Proc]> {
-  w = world(options);
-  return [await w.open('primary'), await w.open('secondary'), await w.open('secondary')];
-}
-
-const everywhere = (procs: Proc[]) => procs.map((p) => p.probed());
-
-/** Asks the primary as a bare secondary channel would (a DPDK secondary, or a hand-made datagram). */
-async function rawRequest(channel: MpChannel, param: Uint8Array) {
-  const res = await w.run(channel.request({ name: EAL_DEV_MP_ACTION_REQUEST, param, fds: [] }, { timeoutMs: 5000 }));
-  return res;
-}
-
+const suite = worldPerTest();
 describe('attach and detach (DPDK hotplug_mp test plan)', () => {
   it('attach from the primary: every process probes the device, and each fires attached', async () => {
-    const procs = await trio();
+    const procs = await suite.trio();
     const [primary, s1, s2] = procs;
-    const result = await w.run(primary.hotplug.probe('net_null0,size=64'));
+    const result = await suite.w.run(primary.hotplug.probe('net_null0,size=64'));
     expect(result).toMatchObject({ devargs: 'net_null0,size=64', bus: 'vdev', name: 'net_null0' });
     expect(result.device).toBe(primary.vdev.findDeviceByName('net_null0'));
     expect(everywhere(procs)).toEqual([['net_null0'], ['net_null0'], ['net_null0']]);
@@ -41,7 +22,7 @@ describe('attach and detach (DPDK hotplug_mp test plan)', () => {
     }
     // The devargs' arguments reached the secondaries too.
     expect(s1.vdev.findDeviceByName('net_null0')?.devargs?.args).toBe('size=64');
-    expect(w.wire).toEqual([
+    expect(suite.w.wire).toEqual([
       `primary out REQ ATTACH net_null0,size=64 -> ${s1.channel.path.slice(-16)}`,
       `primary out REQ ATTACH net_null0,size=64 -> ${s2.channel.path.slice(-16)}`,
       `mp_socket_1000_a out REP ATTACH net_null0,size=64 = 0 -> mp_socket`,
@@ -50,13 +31,13 @@ describe('attach and detach (DPDK hotplug_mp test plan)', () => {
   });
 
   it('detach from the primary: every process removes the device, and DETACH carries <bus>:<name>,', async () => {
-    const procs = await trio();
+    const procs = await suite.trio();
     const [primary] = procs;
-    await w.run(primary.hotplug.probe('net_null0'));
-    w.wire.length = 0;
-    await w.run(primary.hotplug.remove('net_null0'));
+    await suite.w.run(primary.hotplug.probe('net_null0'));
+    suite.w.wire.length = 0;
+    await suite.w.run(primary.hotplug.remove('net_null0'));
     expect(everywhere(procs)).toEqual([[], [], []]);
-    expect(w.wire.filter((l) => l.includes('out REQ'))).toEqual([
+    expect(suite.w.wire.filter((l) => l.includes('out REQ'))).toEqual([
       'primary out REQ DETACH vdev:net_null0, -> mp_socket_1000_a',
       'primary out REQ DETACH vdev:net_null0, -> mp_socket_1001_a',
     ]);
@@ -64,14 +45,14 @@ describe('attach and detach (DPDK hotplug_mp test plan)', () => {
   });
 
   it('attach from a secondary: the primary runs the whole operation and the asker probes through the broadcast', async () => {
-    const procs = await trio();
+    const procs = await suite.trio();
     const [primary, s1, s2] = procs;
-    const result = await w.run(s1.hotplug.probe('net_null1'));
+    const result = await suite.w.run(s1.hotplug.probe('net_null1'));
     expect(result.device).toBe(s1.vdev.findDeviceByName('net_null1'));
     expect(result.device?.driver).toBe(s1.driver);
     expect(everywhere(procs)).toEqual([['net_null1'], ['net_null1'], ['net_null1']]);
     // s1 asked, the primary broadcast (to s1 as well), then answered s1.
-    expect(w.wire).toEqual([
+    expect(suite.w.wire).toEqual([
       'mp_socket_1000_a out REQ ATTACH net_null1 -> mp_socket',
       'primary out REQ ATTACH net_null1 -> mp_socket_1000_a',
       'primary out REQ ATTACH net_null1 -> mp_socket_1001_a',
@@ -83,97 +64,97 @@ describe('attach and detach (DPDK hotplug_mp test plan)', () => {
   });
 
   it('detach from a secondary: every process removes the device', async () => {
-    const procs = await trio();
+    const procs = await suite.trio();
     const [primary, s1, s2] = procs;
-    await w.run(primary.hotplug.probe('net_null1'));
-    await w.run(s2.hotplug.remove(s2.vdev.findDeviceByName('net_null1')!));
+    await suite.w.run(primary.hotplug.probe('net_null1'));
+    await suite.w.run(s2.hotplug.remove(s2.vdev.findDeviceByName('net_null1')!));
     expect(everywhere(procs)).toEqual([[], [], []]);
-    expect(w.wire.at(-1)).toBe('primary out REP DETACH vdev:net_null1, = 0 -> mp_socket_1001_a');
+    expect(suite.w.wire.at(-1)).toBe('primary out REP DETACH vdev:net_null1, = 0 -> mp_socket_1001_a');
     for (const p of [primary, s1, s2]) expect(p.events.map((e) => e.kind)).toEqual(['attached', 'detached']);
   });
 
   it('hotplugAdd/hotplugRemove build <bus>:<name>,<args> (rte_eal_hotplug_add/remove)', async () => {
-    const procs = await trio();
+    const procs = await suite.trio();
     const [primary, s1] = procs;
-    const added = await w.run(s1.hotplug.hotplugAdd('vdev', 'net_null7', 'size=8'));
+    const added = await suite.w.run(s1.hotplug.hotplugAdd('vdev', 'net_null7', 'size=8'));
     expect(added).toMatchObject({ devargs: 'vdev:net_null7,size=8', bus: 'vdev', name: 'net_null7' });
     expect(everywhere(procs)).toEqual([['net_null7'], ['net_null7'], ['net_null7']]);
     expect(primary.vdev.findDeviceByName('net_null7')?.devargs?.args).toBe('size=8');
-    await w.run(primary.hotplug.hotplugRemove('vdev', 'net_null7'));
+    await suite.w.run(primary.hotplug.hotplugRemove('vdev', 'net_null7'));
     expect(everywhere(procs)).toEqual([[], [], []]);
-    expect(await rejection(w, primary.hotplug.hotplugRemove('pci', 'x'))).toMatchObject({ code: 'ENOENT' });
-    expect(await rejection(w, primary.hotplug.hotplugRemove('vdev', 'net_null7'))).toMatchObject({ code: 'EINVAL', errno: -22 });
+    expect(await rejection(suite.w, primary.hotplug.hotplugRemove('pci', 'x'))).toMatchObject({ code: 'ENOENT' });
+    expect(await rejection(suite.w, primary.hotplug.hotplugRemove('vdev', 'net_null7'))).toMatchObject({ code: 'EINVAL', errno: -22 });
   });
 });
 
 describe('the same operation again', () => {
   it('attach of a device every process has: success, state unchanged (EEXIST tolerated everywhere)', async () => {
-    const procs = await trio();
+    const procs = await suite.trio();
     const [primary, s1] = procs;
-    await w.run(primary.hotplug.probe('net_null0'));
+    await suite.w.run(primary.hotplug.probe('net_null0'));
     const calls = procs.map((p) => p.driver.calls.length);
-    await expect(w.run(primary.hotplug.probe('net_null0'))).resolves.toMatchObject({ name: 'net_null0' });
-    await expect(w.run(s1.hotplug.probe('net_null0'))).resolves.toMatchObject({ name: 'net_null0' });
+    await expect(suite.w.run(primary.hotplug.probe('net_null0'))).resolves.toMatchObject({ name: 'net_null0' });
+    await expect(suite.w.run(s1.hotplug.probe('net_null0'))).resolves.toMatchObject({ name: 'net_null0' });
     expect(everywhere(procs)).toEqual([['net_null0'], ['net_null0'], ['net_null0']]);
     expect(procs.map((p) => p.driver.calls.length)).toEqual(calls);
     // The secondaries answered EEXIST, which the primary tolerates.
-    expect(w.wire.filter((l) => l.includes('out REP ATTACH net_null0 = -17'))).toHaveLength(4);
+    expect(suite.w.wire.filter((l) => l.includes('out REP ATTACH net_null0 = -17'))).toHaveLength(4);
     for (const p of procs) expect(p.events.map((e) => e.kind)).toEqual(['attached']);
   });
 
   it('attach of a device only the primary has brings the secondaries in sync (DPDK syncs on EEXIST)', async () => {
-    const procs = await trio();
+    const procs = await suite.trio();
     const [primary] = procs;
     // Probed in the primary alone, as at start-up before the secondaries came.
     await localDevProbe(primary.buses, 'net_null3');
     expect(everywhere(procs)).toEqual([['net_null3'], [], []]);
-    await w.run(primary.hotplug.probe('net_null3'));
+    await suite.w.run(primary.hotplug.probe('net_null3'));
     expect(everywhere(procs)).toEqual([['net_null3'], ['net_null3'], ['net_null3']]);
   });
 
   it('detach of a device already gone: ENOENT in the asking process, nothing sent, state unchanged', async () => {
-    const procs = await trio();
+    const procs = await suite.trio();
     const [primary, s1] = procs;
-    await w.run(primary.hotplug.probe('net_null0'));
-    await w.run(primary.hotplug.remove('net_null0'));
-    w.wire.length = 0;
+    await suite.w.run(primary.hotplug.probe('net_null0'));
+    await suite.w.run(primary.hotplug.remove('net_null0'));
+    suite.w.wire.length = 0;
     for (const p of [primary, s1]) {
-      const error = await rejection(w, p.hotplug.remove('vdev:net_null0,'));
+      const error = await rejection(suite.w, p.hotplug.remove('vdev:net_null0,'));
       expect(error).toBeInstanceOf(HotplugError);
       expect(error).toMatchObject({ code: 'ENOENT', errno: -2, stage: 'local' });
     }
-    expect(w.wire).toEqual([]);
+    expect(suite.w.wire).toEqual([]);
     expect(everywhere(procs)).toEqual([[], [], []]);
   });
 
   it("a secondary's DETACH of a device the primary does not have: -ENOENT after the broadcast went out (as DPDK 22.11)", async () => {
-    const procs = await trio();
+    const procs = await suite.trio();
     const raw = procs[1].channel; // asks as a bare channel: no local check
-    const res = await rawRequest(raw, encodeEalDevMpReq({ t: EalDevReqType.DETACH, devargs: 'vdev:net_null9,', result: 0 }));
+    const res = await suite.rawRequest(raw, encodeEalDevMpReq({ t: EalDevReqType.DETACH, devargs: 'vdev:net_null9,', result: 0 }));
     expect(decodeEalDevMpReq(res.replies[0]!.param)).toEqual({ t: EalDevReqType.DETACH, devargs: 'vdev:net_null9,', result: -2 });
-    expect(w.wire.filter((l) => l.startsWith('primary out REQ DETACH'))).toHaveLength(2);
-    expect(w.wire.some((l) => l.includes('ROLLBACK'))).toBe(false);
+    expect(suite.w.wire.filter((l) => l.startsWith('primary out REQ DETACH'))).toHaveLength(2);
+    expect(suite.w.wire.some((l) => l.includes('ROLLBACK'))).toBe(false);
   });
 
   it("a secondary's ATTACH of a device every process has answers 0 (as DPDK 22.11)", async () => {
-    const procs = await trio();
-    await w.run(procs[0].hotplug.probe('net_null0'));
-    const res = await rawRequest(procs[2].channel, encodeEalDevMpReq({ t: EalDevReqType.ATTACH, devargs: 'net_null0', result: 0 }));
+    const procs = await suite.trio();
+    await suite.w.run(procs[0].hotplug.probe('net_null0'));
+    const res = await suite.rawRequest(procs[2].channel, encodeEalDevMpReq({ t: EalDevReqType.ATTACH, devargs: 'net_null0', result: 0 }));
     expect(decodeEalDevMpReq(res.replies[0]!.param).result).toBe(0);
   });
 });
 
 describe('rollback', () => {
   it('a secondary failing an attach: rolled back in every process; the error names the secondary', async () => {
-    const procs = await trio();
+    const procs = await suite.trio();
     const [primary, s1, s2] = procs;
     s2.driver.failProbe = new EalError('ENOMEM', 'no memory for the queues');
-    const error = await rejection(w, primary.hotplug.probe('net_null0'));
+    const error = await rejection(suite.w, primary.hotplug.probe('net_null0'));
     expect(error).toBeInstanceOf(HotplugError);
     expect(error).toMatchObject({ code: 'ENOMEM', errno: -12, op: 'attach', stage: 'secondary', peer: s2.channel.path, rolledBack: true });
     expect(error.message).toContain(`secondary ${s2.channel.path} answered ATTACH net_null0 with ENOMEM (-12)`);
     expect(everywhere(procs)).toEqual([[], [], []]);
-    expect(w.wire.filter((l) => l.includes('ATTACH_ROLLBACK') && l.includes('out REQ'))).toHaveLength(2);
+    expect(suite.w.wire.filter((l) => l.includes('ATTACH_ROLLBACK') && l.includes('out REQ'))).toHaveLength(2);
     // Every process heard of it.
     for (const p of procs) expect(p.events.filter((e) => e.kind === 'rolled-back')).toMatchObject([{ op: 'attach', name: 'net_null0', code: 'ENOMEM', errno: -12 }]);
     expect(primary.events.find((e) => e.kind === 'rolled-back')).toMatchObject({ peer: s2.channel.path });
@@ -184,40 +165,40 @@ describe('rollback', () => {
   });
 
   it('a secondary failing an attach asked by another secondary: the asker gets the errno, nobody keeps the device', async () => {
-    const procs = await trio();
+    const procs = await suite.trio();
     const [, s1, s2] = procs;
     s2.driver.failProbe = new EalError('EBUSY', 'busy');
-    const error = await rejection(w, s1.hotplug.probe('net_null0'));
+    const error = await rejection(suite.w, s1.hotplug.probe('net_null0'));
     expect(error).toMatchObject({ code: 'EBUSY', errno: -16, stage: 'primary', peer: PRIMARY });
     expect(everywhere(procs)).toEqual([[], [], []]);
     // DPDK's answer after a rollback carries the rollback type.
-    expect(w.wire.at(-1)).toBe('primary out REP ATTACH_ROLLBACK net_null0 = -16 -> mp_socket_1000_a');
+    expect(suite.w.wire.at(-1)).toBe('primary out REP ATTACH_ROLLBACK net_null0 = -16 -> mp_socket_1000_a');
   });
 
   it('a failed sync of a device the primary already had removes it from the primary too (DPDK rollback rule)', async () => {
-    const procs = await trio();
+    const procs = await suite.trio();
     const [primary, , s2] = procs;
     await localDevProbe(primary.buses, 'net_null3'); // probed before the secondaries were told
     s2.driver.failProbe = new EalError('ENOMEM', 'no memory');
-    const error = await rejection(w, primary.hotplug.probe('net_null3'));
+    const error = await rejection(suite.w, primary.hotplug.probe('net_null3'));
     expect(error).toMatchObject({ code: 'ENOMEM', rolledBack: true });
     expect(everywhere(procs)).toEqual([[], [], []]);
   });
 
   it('the primary failing its own probe: nothing broadcast, the error returned', async () => {
-    const procs = await trio();
+    const procs = await suite.trio();
     procs[0].driver.failProbe = new EalError('EIO', 'hardware on fire');
-    const error = await rejection(w, procs[0].hotplug.probe('net_null0'));
+    const error = await rejection(suite.w, procs[0].hotplug.probe('net_null0'));
     expect(error).toMatchObject({ code: 'EIO', stage: 'local', rolledBack: false });
-    expect(w.wire).toEqual([]);
+    expect(suite.w.wire).toEqual([]);
   });
 
   it('a secondary never answering: the attach times out (virtual 5 s) and is rolled back everywhere', async () => {
-    const procs = await trio();
+    const procs = await suite.trio();
     const [primary, s1, s2] = procs;
-    w.network.drop = (from) => from === s2.channel.path; // s2 works but its answers are lost
-    const error = await rejection(w, primary.hotplug.probe('net_null0'));
-    expect(w.clock.now()).toBeGreaterThanOrEqual(5000);
+    suite.w.network.drop = (from) => from === s2.channel.path; // s2 works but its answers are lost
+    const error = await rejection(suite.w, primary.hotplug.probe('net_null0'));
+    expect(suite.w.clock.now()).toBeGreaterThanOrEqual(5000);
     expect(error).toMatchObject({ code: 'ENOMSG', errno: -42, stage: 'ipc', rolledBack: true });
     expect(error.message).toContain('1 of 2 secondaries did not answer ATTACH net_null0 within 5000 ms');
     expect(everywhere(procs)).toEqual([[], [], []]);
@@ -226,33 +207,33 @@ describe('rollback', () => {
   });
 
   it('a secondary asking and the primary never answering: ETIMEDOUT', async () => {
-    const procs = await trio({ timeoutMs: 200 });
+    const procs = await suite.trio({ timeoutMs: 200 });
     const [primary, s1] = procs;
     await primary.hotplug.stop(); // nobody handles the request any more
-    const error = await rejection(w, s1.hotplug.probe('net_null0'));
+    const error = await rejection(suite.w, s1.hotplug.probe('net_null0'));
     expect(error).toMatchObject({ code: 'ETIMEDOUT', errno: -110, stage: 'ipc', peer: PRIMARY });
-    expect(w.clock.now()).toBe(200);
+    expect(suite.w.clock.now()).toBe(200);
   });
 
   it('a secondary that stops waiting (AbortSignal): ECANCELED', async () => {
-    const procs = await trio();
+    const procs = await suite.trio();
     const [primary, s1] = procs;
     await primary.hotplug.stop();
     const controller = new AbortController();
     const pending = s1.hotplug.probe('net_null0', { signal: controller.signal });
     pending.catch(() => undefined);
-    await w.clock.advance(100);
+    await suite.w.clock.advance(100);
     controller.abort();
     await expect(pending).rejects.toMatchObject({ code: 'ECANCELED', errno: -125, stage: 'ipc' });
-    expect(w.clock.now()).toBe(100);
+    expect(suite.w.clock.now()).toBe(100);
   });
 
   it('a secondary refusing DETACH: the others probe it again, the primary keeps it', async () => {
-    const procs = await trio();
+    const procs = await suite.trio();
     const [primary, s1, s2] = procs;
-    await w.run(primary.hotplug.probe('net_null0,size=64'));
+    await suite.w.run(primary.hotplug.probe('net_null0,size=64'));
     s2.driver.failRemove = new EalError('EBUSY', 'port still started');
-    const error = await rejection(w, primary.hotplug.remove('net_null0'));
+    const error = await rejection(suite.w, primary.hotplug.remove('net_null0'));
     expect(error).toMatchObject({ code: 'EBUSY', errno: -16, op: 'detach', peer: s2.channel.path, rolledBack: true });
     expect(error.message).toContain(`secondary ${s2.channel.path} answered DETACH vdev:net_null0, with EBUSY (-16)`);
     expect(everywhere(procs)).toEqual([['net_null0'], ['net_null0'], ['net_null0']]);
@@ -268,29 +249,29 @@ describe('rollback', () => {
   });
 
   it('the primary failing its own remove: the secondaries probe the device again', async () => {
-    const procs = await trio();
+    const procs = await suite.trio();
     const [primary, s1] = procs;
-    await w.run(primary.hotplug.probe('net_null0'));
+    await suite.w.run(primary.hotplug.probe('net_null0'));
     primary.driver.failRemove = new EalError('EBUSY', 'in use');
-    const error = await rejection(w, s1.hotplug.remove('net_null0'));
+    const error = await rejection(suite.w, s1.hotplug.remove('net_null0'));
     expect(error).toMatchObject({ code: 'EBUSY', stage: 'primary' });
     expect(everywhere(procs)).toEqual([['net_null0'], ['net_null0'], ['net_null0']]);
-    expect(w.wire.filter((l) => l.startsWith('primary out REQ DETACH_ROLLBACK'))).toHaveLength(2);
+    expect(suite.w.wire.filter((l) => l.startsWith('primary out REQ DETACH_ROLLBACK'))).toHaveLength(2);
   });
 });
 
 describe('one operation at a time', () => {
   it('the primary serialises its own call and two secondaries asking at once, in arrival order', async () => {
-    const procs = await trio();
+    const procs = await suite.trio();
     const [primary, s1, s2] = procs;
     // Every datagram takes 10 ms, so an interleaving would show.
-    w.network.delay = () => 10;
+    suite.w.network.delay = () => 10;
     const ops = [s2.hotplug.probe('net_null2'), s1.hotplug.probe('net_null1'), primary.hotplug.probe('net_null0')];
     expect(primary.hotplug.queued).toBe(1);
     for (const op of ops) op.catch(() => undefined);
-    await w.clock.runAll();
+    await suite.w.clock.runAll();
     await Promise.all(ops);
-    const primaryOut = w.wire.filter((l) => l.startsWith('primary out'));
+    const primaryOut = suite.w.wire.filter((l) => l.startsWith('primary out'));
     // The primary's own call came first; then s2's request (sent first), then s1's.
     expect(primaryOut.map((l) => l.replace(/ -> .*/, ''))).toEqual([
       'primary out REQ ATTACH net_null0',
@@ -324,159 +305,16 @@ describe('one operation at a time', () => {
   });
 
   it('an operation aborted while queued leaves the queue without running', async () => {
-    const procs = await trio();
+    const procs = await suite.trio();
     const [primary] = procs;
     const first = primary.hotplug.probe('net_null0');
     const controller = new AbortController();
     const second = primary.hotplug.probe('net_null1', { signal: controller.signal });
     const third = primary.hotplug.probe('net_null2');
     controller.abort();
-    await expect(w.run(second)).rejects.toMatchObject({ code: 'ECANCELED', devargs: 'net_null1' });
-    await w.run(first);
-    await w.run(third);
+    await expect(suite.w.run(second)).rejects.toMatchObject({ code: 'ECANCELED', devargs: 'net_null1' });
+    await suite.w.run(first);
+    await suite.w.run(third);
     expect(everywhere(procs)).toEqual(procs.map(() => ['net_null0', 'net_null2']));
-  });
-});
-
-describe('refusals and malformed messages', () => {
-  const long = `net_null0,${'x'.repeat(120)}`;
-
-  it('devargs over 127 bytes are refused with E2BIG before anything is sent, in any process', async () => {
-    const procs = await trio();
-    for (const p of procs) {
-      const error = await rejection(w, p.hotplug.probe(long));
-      expect(error).toMatchObject({ code: 'E2BIG', errno: -7, stage: 'local' });
-      expect(error.message).toContain('at most 127');
-    }
-    expect(w.wire).toEqual([]);
-    expect(() => encodeEalDevMpReq({ t: EalDevReqType.ATTACH, devargs: long, result: 0 })).toThrow(/at most 127/);
-  });
-
-  it('unknown devargs: -EFAULT from the primary (no bus claims them), nothing broadcast', async () => {
-    const procs = await trio();
-    const [primary, s1] = procs;
-    expect(await rejection(w, primary.hotplug.probe('net_bogus0'))).toMatchObject({ code: 'EFAULT', errno: -14, stage: 'local' });
-    expect(await rejection(w, s1.hotplug.probe('net_bogus0'))).toMatchObject({ code: 'EFAULT', errno: -14, stage: 'primary' });
-    expect(w.wire.filter((l) => l.startsWith('primary out REQ'))).toEqual([]);
-  });
-
-  it('malformed params are answered -EINVAL and logged; rollback types from a secondary -ENOTSUP', async () => {
-    const procs = await trio();
-    const [primary, s1] = procs;
-    const ask = async (param: Uint8Array) => decodeEalDevMpReq((await rawRequest(s1.channel, param)).replies[0]!.param);
-
-    const short = await rawRequest(s1.channel, Uint8Array.from([1, 0, 0, 0, 0x41]));
-    expect(decodeEalDevMpReq(short.replies[0]!.param)).toMatchObject({ t: EalDevReqType.DETACH, result: -22 });
-    expect(primary.lines.some((l) => l.includes('Malformed eal_dev_mp_request') && l.includes('param is 5 bytes, expected 136'))).toBe(true);
-
-    const badType = encodeEalDevMpReq({ t: EalDevReqType.ATTACH, devargs: 'net_null0', result: 0 });
-    new DataView(badType.buffer).setInt32(0, 9, true);
-    const badTypeReply = await rawRequest(s1.channel, badType);
-    expect(new DataView(badTypeReply.replies[0]!.param.buffer).getInt32(132, true)).toBe(-22);
-    expect(primary.lines.some((l) => l.includes('unknown request type 9'))).toBe(true);
-
-    const unterminated = encodeEalDevMpReq({ t: EalDevReqType.ATTACH, devargs: '', result: 0 });
-    unterminated.fill(0x61, 4, 132);
-    const unterminatedReply = await rawRequest(s1.channel, unterminated);
-    expect(new DataView(unterminatedReply.replies[0]!.param.buffer).getInt32(132, true)).toBe(-22);
-    expect(primary.lines.some((l) => l.includes('not NUL-terminated'))).toBe(true);
-
-    expect(await ask(encodeEalDevMpReq({ t: EalDevReqType.ATTACH_ROLLBACK, devargs: 'net_null0', result: 0 }))).toMatchObject({ result: -95 });
-    expect(everywhere(procs)).toEqual([[], [], []]);
-
-    // The other way: the primary's channel sends a malformed request to every secondary.
-    const res = await w.run(primary.channel.request({ name: EAL_DEV_MP_ACTION_REQUEST, param: Uint8Array.from([0, 0]), fds: [] }, { timeoutMs: 5000 }));
-    expect(res.nbReceived).toBe(2);
-    for (const r of res.replies) expect(new DataView(r.param.buffer).getInt32(132, true)).toBe(-22);
-    for (const s of procs.slice(1)) expect(s.lines.some((l) => l.includes('Malformed eal_dev_mp_request from primary'))).toBe(true);
-  });
-
-  it('a DETACH of a device listed but not probed in a secondary answers -ENODEV (DPDK), ATTACH_ROLLBACK of it 0', async () => {
-    const procs = await trio();
-    const [primary, , s2] = procs;
-    const send = (t: EalDevReqType) =>
-      w.run(primary.channel.request({ name: EAL_DEV_MP_ACTION_REQUEST, param: encodeEalDevMpReq({ t, devargs: 'vdev:net_null0,', result: 0 }), fds: [] }, { timeoutMs: 5000 }));
-    s2.driver.failProbe = new EalError('EIO', 'no');
-    await w.run(s2.hotplug.probe('net_null0')).catch(() => undefined); // leaves net_null0 listed, unprobed in s2
-    s2.driver.failProbe = null;
-    expect(s2.vdev.devices().map((d) => d.name)).toEqual(['net_null0']);
-    const detach = await send(EalDevReqType.DETACH);
-    const results = Object.fromEntries(detach.replies.map((r) => [r.peer, decodeEalDevMpReq(r.param).result]));
-    expect(results[s2.channel.path]).toBe(-19);
-    const rollback = await send(EalDevReqType.ATTACH_ROLLBACK);
-    expect(rollback.replies.map((r) => decodeEalDevMpReq(r.param).result)).toEqual([0, 0]);
-  });
-
-  it("a DETACH / ATTACH_ROLLBACK of a device no bus here recognises (a DPDK-only driver): -ENOENT / 0, so the DPDK primary's detach goes on", async () => {
-    const procs = await trio();
-    const [primary] = procs;
-    const send = (t: EalDevReqType) =>
-      w.run(primary.channel.request({ name: EAL_DEV_MP_ACTION_REQUEST, param: encodeEalDevMpReq({ t, devargs: 'vdev:net_ring0,', result: 0 }), fds: [] }, { timeoutMs: 5000 }));
-    const detach = await send(EalDevReqType.DETACH);
-    expect(detach.replies.map((r) => decodeEalDevMpReq(r.param).result)).toEqual([-2, -2]);
-    const rollback = await send(EalDevReqType.ATTACH_ROLLBACK);
-    expect(rollback.replies.map((r) => decodeEalDevMpReq(r.param).result)).toEqual([0, 0]);
-  });
-
-  it('observer mode: every request answered 0 without a driver, the mirror follows the primary, one event each', async () => {
-    w = world();
-    const primary = await w.open('primary');
-    const observer = await w.open('secondary', { observer: true });
-    const seen: unknown[] = [];
-    observer.hotplug.on('observed', (e) => void seen.push(e));
-    observer.hotplug.seedMirror(['net_null0']);
-    const send = (t: EalDevReqType, devargs: string) =>
-      w.run(primary.channel.request({ name: EAL_DEV_MP_ACTION_REQUEST, param: encodeEalDevMpReq({ t, devargs, result: 0 }), fds: [] }, { timeoutMs: 5000 }));
-    for (const [t, devargs] of [
-      [EalDevReqType.ATTACH, 'net_ring0'],
-      [EalDevReqType.ATTACH, 'vdev:net_bogus1,x=1'],
-      [EalDevReqType.ATTACH_ROLLBACK, 'net_bogus1,x=1'],
-      [EalDevReqType.DETACH, 'vdev:net_ring0,'],
-      [EalDevReqType.DETACH_ROLLBACK, 'vdev:net_ring0,'],
-    ] as const) {
-      const res = await send(t, devargs);
-      expect(res.replies.map((r) => decodeEalDevMpReq(r.param).result)).toEqual([0]);
-    }
-    expect(observer.hotplug.mirror).toEqual(['net_null0', 'net_ring0']);
-    expect(seen.map((e) => (e as { type: string; name: string }).type + ' ' + (e as { name: string }).name)).toEqual([
-      'ATTACH net_ring0',
-      'ATTACH net_bogus1',
-      'ATTACH_ROLLBACK net_bogus1',
-      'DETACH net_ring0',
-      'DETACH_ROLLBACK net_ring0',
-    ]);
-    expect(seen[3]).toMatchObject({ op: 'detach', rollback: false, devargs: 'vdev:net_ring0,', devices: ['net_null0'] });
-    expect(observer.probed()).toEqual([]); // no driver ran
-    expect(() => new Hotplug({ role: 'primary', buses: primary.buses, observer: true })).toThrow(/observer mode is for a secondary/);
-  });
-
-  it('start() twice on one channel: EEXIST', async () => {
-    const procs = await trio();
-    const other = new Hotplug({ role: 'primary', buses: procs[0].buses, channel: procs[0].channel, logger: procs[0].channel.logger });
-    await expect(other.start()).rejects.toMatchObject({ code: 'EEXIST', name: 'HotplugError' });
-    expect(() => new Hotplug({ role: 'secondary', buses: procs[0].buses, channel: procs[0].channel })).toThrow(/does not match/);
-  });
-});
-
-describe('local-only mode (no channel: --in-memory / --no-shconf)', () => {
-  it('attach and detach act in this process only, with events', async () => {
-    w = world();
-    const logger = new LogRegistry({ sink: () => undefined }).register('lib.eal');
-    const buses = new BusRegistry({ logger });
-    const vdev = new TestVdevBus(logger);
-    buses.register(vdev);
-    vdev.registerDriver(new TestDriver('net_null'));
-    const hotplug = new Hotplug({ role: 'primary', buses, logger });
-    await hotplug.start();
-    const kinds: string[] = [];
-    hotplug.on('attached', (e) => kinds.push(`attached ${e.name}`));
-    hotplug.on('detached', (e) => kinds.push(`detached ${e.name}`));
-    const { device } = await hotplug.probe('net_null0');
-    expect(device?.driver).not.toBeNull();
-    await expect(hotplug.probe('net_null0')).resolves.toMatchObject({ name: 'net_null0' }); // EEXIST is success, as DPDK
-    await hotplug.remove(device!);
-    await expect(hotplug.remove('net_null0')).rejects.toMatchObject({ code: 'ENOENT' });
-    expect(kinds).toEqual(['attached net_null0', 'detached net_null0']);
-    await hotplug.stop();
   });
 });
