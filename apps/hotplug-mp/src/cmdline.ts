@@ -3,11 +3,13 @@
 // command per line, exit at end of input; each command's transcript (the
 // echo of the line, its output and the next prompt) leaves in ONE write, so a
 // script's reader is woken once per command (issue 11: each pipe write cost
-// a wake-up on the hot path). A command still running after
-// PROGRESS_FLUSH_MS shows what it has printed so far.
+// a wake-up on the hot path), and its lines are read without readline
+// (pipe_lines.ts). A command still running after PROGRESS_FLUSH_MS shows what
+// it has printed so far.
 import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { COMMANDS, runCommand, type HotplugAppContext } from './commands.js';
+import { PipeLines } from './pipe_lines.js';
 
 export const PROMPT = 'example> ';
 /** How long a scripted command's output may wait for the rest of it. */
@@ -30,37 +32,25 @@ function complete(line: string): [string[], string] {
  * delivers many lines at once.
  */
 export async function interact(app: HotplugAppContext, streams: CmdlineStreams, stop: Promise<void>): Promise<void> {
-  const terminal = streams.input.isTTY === true;
-  const rl: Interface = createInterface({
-    input: streams.input,
-    // From a pipe the prompt is written below with the command's transcript.
-    ...(terminal ? { output: streams.output } : {}),
-    prompt: PROMPT,
-    terminal,
-    historySize: terminal ? 100 : 0,
-    ...(terminal ? { completer: complete } : {}),
-  });
-  let pending = terminal ? '' : PROMPT;
+  if (streams.input.isTTY === true) return interactTerminal(app, streams, stop);
+  const lines = new PipeLines(streams.input);
+  let pending = PROMPT;
   const flush = (): void => {
     if (pending.length > 0) streams.output.write(pending);
     pending = '';
   };
-  const print = terminal ? (line: string): void => void streams.output.write(line + '\n') : (line: string): void => void (pending += line + '\n');
+  const print = (line: string): void => void (pending += line + '\n');
   let stopped = false;
   void stop.then(() => {
     stopped = true;
-    rl.close();
+    lines.close();
   });
   try {
-    if (terminal) rl.prompt();
-    else flush();
-    for await (const line of rl) {
-      if (stopped) break;
-      if (terminal) {
-        if ((await runCommand(line, app, print)) === 'quit') break;
-        rl.prompt();
-        continue;
-      }
+    flush();
+    for (;;) {
+      let line = lines.next();
+      if (typeof line !== 'string') line = await line;
+      if (line === undefined || stopped) break;
       pending += line + '\n'; // a script's transcript shows what was typed
       const progress = setTimeout(flush, PROGRESS_FLUSH_MS);
       try {
@@ -68,12 +58,39 @@ export async function interact(app: HotplugAppContext, streams: CmdlineStreams, 
       } finally {
         clearTimeout(progress);
       }
-      rl.prompt(); // resumes the input if readline paused it; writes nothing without an output
       pending += PROMPT;
       flush();
     }
   } finally {
     flush();
+    lines.close();
+  }
+}
+
+/** On a terminal: readline's line editing, history and completion. */
+async function interactTerminal(app: HotplugAppContext, streams: CmdlineStreams, stop: Promise<void>): Promise<void> {
+  const rl: Interface = createInterface({
+    input: streams.input,
+    output: streams.output,
+    prompt: PROMPT,
+    terminal: true,
+    historySize: 100,
+    completer: complete,
+  });
+  const print = (line: string): void => void streams.output.write(line + '\n');
+  let stopped = false;
+  void stop.then(() => {
+    stopped = true;
+    rl.close();
+  });
+  try {
+    rl.prompt();
+    for await (const line of rl) {
+      if (stopped) break;
+      if ((await runCommand(line, app, print)) === 'quit') break;
+      rl.prompt();
+    }
+  } finally {
     rl.close();
   }
 }

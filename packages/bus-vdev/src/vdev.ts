@@ -11,7 +11,7 @@ import {
   parseDevargs,
   parseKvargs,
 } from '@eal-ts/bus';
-import { LogRegistry } from '@eal-ts/log';
+import { LogLevel, LogRegistry } from '@eal-ts/log';
 import type { ProcessType } from '@eal-ts/mp-channel';
 import { VDEV_SCAN_TIMEOUT_MS, VdevMp, type VdevMpChannel } from './vdev_mp.js';
 
@@ -89,7 +89,7 @@ export class VdevBus extends Bus<VdevDevice, VdevDriver> {
   readonly #customScans: VdevScanCallback[] = [];
 
   constructor(options: VdevBusOptions = {}) {
-    super('vdev', { logger: options.logger ?? new LogRegistry().register('bus.vdev', { prefix: 'VDEV' }) });
+    super('vdev', { logger: options.logger ?? new LogRegistry().register('bus.vdev', { prefix: 'VDEV', level: LogLevel.NOTICE }) });
     const processType = options.processType ?? options.mp?.role ?? 'primary';
     if (processType !== 'primary' && processType !== 'secondary') {
       throw new EalError('EINVAL', `invalid process type ${String(processType)}: expected 'primary' or 'secondary'`);

@@ -22,7 +22,9 @@ export function registerLogTypes(logs: LogRegistry, drivers: readonly EalDriver[
   const loggers = {
     eal: logs.register('lib.eal', { prefix: 'EAL' }),
     pci: logs.register('bus.pci', { prefix: 'PCI_BUS' }),
-    vdev: logs.register('bus.vdev', { prefix: 'VDEV' }),
+    // DPDK registers bus.vdev at NOTICE (RTE_LOG_REGISTER_DEFAULT): its info lines (a probe, the vdevs a
+    // secondary receives) are not printed unless asked for with --log-level=bus.vdev:info.
+    vdev: logs.register('bus.vdev', { prefix: 'VDEV', level: LogLevel.NOTICE }),
     ethdev: logs.register('lib.ethdev', { prefix: 'ETHDEV' }),
   };
   registerDriverLogTypes(logs, drivers);

@@ -121,6 +121,16 @@ describe('init and cleanup with a runtime directory', () => {
     expect((await again.ports.list()).map((p) => p.portId)).toEqual([0]);
   });
 
+  it("bus.vdev starts at DPDK's NOTICE: a vdev probe prints no VDEV line unless --log-level asks for it", async () => {
+    const quiet = await init(['--file-prefix=vdevlog', '--no-pci', '--vdev=net_null0']);
+    expect(quiet.logs.list()).toEqual(expect.arrayContaining([{ type: 'bus.vdev', level: 6 }, { type: 'lib.eal', level: 7 }]));
+    expect(lines.filter((l) => l.startsWith('VDEV: '))).toEqual([]);
+    await quiet.cleanup();
+    const told = await init(['--file-prefix=vdevlog2', '--no-pci', '--vdev=net_null1', '--log-level=bus.vdev:info']);
+    expect(lines.filter((l) => l.startsWith('VDEV: '))).toEqual(['VDEV: Probe driver: net_null device: net_null1 (socket -1)']);
+    await told.cleanup();
+  });
+
   it('the log registry gets --log-level at start-up and can be changed at run time', async () => {
     const eal = await init(['--file-prefix=logs', '--no-pci', '--log-level=lib.eal:debug', '--log-level', 'bus.*:warning']);
     expect(eal.logs.list()).toEqual(

@@ -1,8 +1,9 @@
 import { flock, UnixDgramSocket } from '@eal-ts/sys';
-import { closeSync, openSync, readdirSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { open, readdir, readFile, realpath, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { matchFbarrayFilter, matchMpSocketFilter } from './eal_filesystem.js';
+import { PeerLists } from './peer_list.js';
 import { RwLock } from './rwlock.js';
 import type { MpEndpoint, MpLockOptions, MpTransport, ReceivedDatagram } from './transport.js';
 
@@ -57,12 +58,14 @@ interface SharedHold {
  * holds a handful of entries: open, close and readdir are a path lookup and
  * a walk of cached dentries, 7-12 µs for 3-20 entries on a 2-vCPU VM,
  * against 15-300 µs for each of the four threadpool round trips they
- * replace — never a wait on a disk.
+ * replace — never a wait on a disk. The listing itself is kept until the
+ * directory's mtime or ctime moves (PeerLists): one fstat per broadcast.
  */
 export class UnixTransport implements MpTransport {
   readonly #options: Required<UnixTransportOptions>;
   readonly #locks = new Map<string, RwLock>();
   readonly #shared = new Map<string, SharedHold>();
+  readonly #peers = new PeerLists();
 
   constructor(options: UnixTransportOptions = {}) {
     this.#options = {
@@ -99,12 +102,7 @@ export class UnixTransport implements MpTransport {
   }
 
   async withPeers<T>(dir: string, fn: (peers: string[]) => Promise<T>, options: MpLockOptions = {}): Promise<T> {
-    return this.#withDirLock(dir, 'shared', options.signal, async () => {
-      // Synchronous on purpose: cached dentries of a small local directory (see the class comment).
-      const names = readdirSync(dir);
-      const peers = names.filter(matchMpSocketFilter).sort().map((name) => join(dir, name));
-      return fn(peers);
-    });
+    return this.#withDirLock(dir, 'shared', options.signal, async (fd) => fn(this.#peers.list(dir, fd)));
   }
 
   async unlink(path: string): Promise<void> {
@@ -177,7 +175,8 @@ export class UnixTransport implements MpTransport {
     }
   }
 
-  async #withDirLock<T>(dir: string, mode: 'shared' | 'exclusive', signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+  /** Runs fn under the directory's flock (after this process's own rwlock); fn gets the flocked directory's fd. */
+  async #withDirLock<T>(dir: string, mode: 'shared' | 'exclusive', signal: AbortSignal | undefined, fn: (fd: number) => Promise<T>): Promise<T> {
     signal?.throwIfAborted();
     let lock = this.#locks.get(dir);
     if (!lock) this.#locks.set(dir, (lock = new RwLock()));
@@ -188,14 +187,14 @@ export class UnixTransport implements MpTransport {
       if (mode === 'exclusive') {
         const fd = await this.#flockDir(dir, 'exclusive', signal);
         try {
-          return await fn();
+          return await fn(fd);
         } finally {
           closeSync(fd);
         }
       }
-      await this.#acquireShared(dir, signal);
+      const fd = await this.#acquireShared(dir, signal);
       try {
-        return await fn();
+        return await fn(fd);
       } finally {
         await this.#releaseShared(dir);
       }
@@ -217,13 +216,13 @@ export class UnixTransport implements MpTransport {
     }
   }
 
-  async #acquireShared(dir: string, signal: AbortSignal | undefined): Promise<void> {
+  async #acquireShared(dir: string, signal: AbortSignal | undefined): Promise<number> {
     let hold = this.#shared.get(dir);
     // The first reader's signal governs the one shared flock the overlapping readers share.
     if (!hold) this.#shared.set(dir, (hold = { count: 0, fd: this.#flockDir(dir, 'shared', signal) }));
     hold.count++;
     try {
-      await hold.fd;
+      return await hold.fd;
     } catch (error) {
       if (--hold.count === 0) this.#shared.delete(dir);
       throw error;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MpChannel, UnixTransport } from '@eal-ts/mp-channel';
 import { VdevBus, type VdevDevice } from '@eal-ts/bus-vdev';
+import { LogLevel, LogRegistry } from '@eal-ts/log';
 import { Testpmd, testpmdAvailable, testpmdLabel } from '../src/index.js';
 
 // Our VdevBus as a secondary of a real DPDK 22.11 primary: its start-up scan
@@ -14,7 +15,7 @@ describe.skipIf(!testpmdAvailable())(`vdev bus interop with a real ${testpmdLabe
   let stderr: { mockRestore(): void } | undefined;
 
   beforeAll(async () => {
-    // The bus logs through its default logger, which writes `VDEV: …` lines to stderr.
+    // The bus logs `VDEV: …` lines to stderr, at info here (DPDK's default for bus.vdev is NOTICE, which hides them).
     const write = process.stderr.write.bind(process.stderr);
     stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
       lines.push(...String(chunk).split('\n').filter((l) => l !== ''));
@@ -24,7 +25,8 @@ describe.skipIf(!testpmdAvailable())(`vdev bus interop with a real ${testpmdLabe
     channel = await MpChannel.open({ transport: new UnixTransport(), role: 'secondary', runtimeDir: testpmd.runtimeDir });
     // No initComplete(): this process has no hotplug handler, so testpmd's own
     // attach broadcast is answered IGN (not counted) instead of timing out.
-    bus = new VdevBus({ mp: channel, processType: 'secondary' });
+    const logger = new LogRegistry().register('bus.vdev', { prefix: 'VDEV', level: LogLevel.INFO });
+    bus = new VdevBus({ mp: channel, processType: 'secondary', logger });
     bus.registerDriver({
       name: 'net_null',
       probe: (dev: VdevDevice) => Promise.resolve(void probed.push(dev.name)),

@@ -21,7 +21,7 @@ describe.skipIf(!testpmdAvailable())(`EAL init interop with a real ${testpmdLabe
   });
 
   it('--proc-type=auto detects the DPDK primary through the config lock and its vdev scan brings in net_null0', async () => {
-    eal = await Eal.init(['--proc-type=auto', `--file-prefix=${testpmd.filePrefix}`, '--no-pci', '--hotplug-timeout-ms=3000'], {
+    eal = await Eal.init(['--proc-type=auto', `--file-prefix=${testpmd.filePrefix}`, '--no-pci', '--hotplug-timeout-ms=3000', '--log-level=bus.vdev:info'], {
       env: { RUNTIME_DIRECTORY: testpmd.runtimeBase },
       drivers: [netNull],
       logSink: (line) => void lines.push(line),

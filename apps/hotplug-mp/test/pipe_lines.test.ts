@@ -1,0 +1,52 @@
+// A script's lines from a pipe, split as readline split them before (issue 11
+// replaced readline on pipes): \n, \r\n even across two chunks, a lone \r, a
+// last line without an end; stopping drops what is left.
+import { PassThrough } from 'node:stream';
+import { expect, it } from 'vitest';
+import { PipeLines } from '../src/pipe_lines.js';
+
+async function drain(lines: PipeLines): Promise<string[]> {
+  const got: string[] = [];
+  for (;;) {
+    const line = await lines.next();
+    if (line === undefined) return got;
+    got.push(line);
+  }
+}
+
+it('splits on \\n, \\r\\n (even cut between chunks) and a lone \\r, and keeps an unterminated last line', async () => {
+  const input = new PassThrough();
+  const lines = new PipeLines(input);
+  input.write('attach net_null0\r');
+  input.write('\nlist\rdetach ');
+  input.write(Buffer.from('net_null0\n\nbogus é', 'utf8').subarray(0, -1)); // é cut in the middle
+  input.end(Buffer.from('é', 'utf8').subarray(1));
+  expect(await drain(lines)).toEqual(['attach net_null0', 'list', 'detach net_null0', '', 'bogus é']);
+});
+
+it('hands lines typed one at a time to a reader already waiting, and ends at end of input', async () => {
+  const input = new PassThrough();
+  const lines = new PipeLines(input);
+  const first = lines.next();
+  expect(first).toBeInstanceOf(Promise);
+  input.write('attach net_null7\n');
+  expect(await first).toBe('attach net_null7');
+  input.write('detach net_null7\nquit\n');
+  input.end();
+  expect(await drain(lines)).toEqual(['detach net_null7', 'quit']);
+});
+
+it('close() answers a waiting reader with the end and drops lines not read yet', async () => {
+  const input = new PassThrough();
+  const lines = new PipeLines(input);
+  const first = lines.next();
+  input.write('list\nlist\n'); // both lines arrive in one chunk: the second waits in the queue
+  expect(await first).toBe('list');
+  lines.close();
+  expect(lines.next()).toBeUndefined();
+  expect(input.listenerCount('data')).toBe(0);
+  const other = new PipeLines(new PassThrough());
+  const waiting = other.next();
+  other.close();
+  expect(await waiting).toBeUndefined();
+});

@@ -1,0 +1,66 @@
+// The broadcast's peer list is kept while the runtime directory is unchanged
+// (PeerLists): these check that a secondary appearing or going between two
+// broadcasts is still seen, as with DPDK's readdir per broadcast.
+import { mkdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { closeSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PeerLists } from '../src/peer_list.js';
+import type { MpEndpoint } from '../src/transport.js';
+import { UnixTransport } from '../src/transport_unix.js';
+import { tempRuntimeDirs } from './runtime_dir.js';
+
+const endpoints: MpEndpoint[] = [];
+const rt = tempRuntimeDirs('mpp-', async () => {
+  await Promise.all(endpoints.splice(0).map((e) => e.close()));
+});
+
+/** Dates the directory an hour back, so its listing is kept (settled) from the next broadcast on. */
+async function settle(dir: string): Promise<void> {
+  const hourAgo = new Date(Date.now() - 3_600_000);
+  await utimes(dir, hourAgo, hourAgo);
+}
+
+const peersOf = (t: UnixTransport, dir: string) => t.withPeers(dir, (peers) => Promise.resolve(peers.map((p) => p.slice(dir.length + 1))));
+
+describe('the peer list of a broadcast', () => {
+  it('sees a secondary that binds, and stops seeing one that goes, after a listing was kept', async () => {
+    const primary = new UnixTransport();
+    const secondary = new UnixTransport();
+    endpoints.push(await primary.bind(join(rt.dir, 'mp_socket'), () => undefined));
+    endpoints.push(await secondary.bind(join(rt.dir, 'mp_socket_1_a'), () => undefined));
+    await settle(rt.dir);
+    expect(await peersOf(primary, rt.dir)).toEqual(['mp_socket_1_a']);
+    expect(await peersOf(primary, rt.dir)).toEqual(['mp_socket_1_a']);
+
+    const b = await secondary.bind(join(rt.dir, 'mp_socket_2_b'), () => undefined);
+    expect(await peersOf(primary, rt.dir)).toEqual(['mp_socket_1_a', 'mp_socket_2_b']);
+
+    await settle(rt.dir);
+    expect(await peersOf(primary, rt.dir)).toEqual(['mp_socket_1_a', 'mp_socket_2_b']);
+    await b.close();
+    expect(await peersOf(primary, rt.dir)).toEqual(['mp_socket_1_a']);
+  });
+
+  it('lists a directory removed and made again afresh', async () => {
+    const lists = new PeerLists();
+    const dir = join(rt.dir, 'again');
+    const listOnce = (): string[] => {
+      const fd = openSync(dir, 'r');
+      try {
+        return lists.list(dir, fd).map((p) => p.slice(dir.length + 1));
+      } finally {
+        closeSync(fd);
+      }
+    };
+    await mkdir(dir);
+    await writeFile(join(dir, 'mp_socket_1_a'), '');
+    await settle(dir);
+    expect(listOnce()).toEqual(['mp_socket_1_a']);
+    await rm(dir, { recursive: true });
+    await mkdir(dir);
+    await writeFile(join(dir, 'mp_socket_2_b'), '');
+    await settle(dir);
+    expect(listOnce()).toEqual(['mp_socket_2_b']);
+  });
+});
