@@ -7,7 +7,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, expect, it } from 'vitest';
 import { AppProcess } from '@eal-ts/interop';
-import { eventually, Prng, uniquePrefix, useTempBase } from '@eal-ts/test-kit';
+import { eventually, pollUntil, Prng, uniquePrefix, useTempBase } from '@eal-ts/test-kit';
 import { decodeMpMsg, encodeMpMsg, MP_MSG_LAYOUTS, type MpLayout } from '@eal-ts/mp-channel';
 import { UnixDgramSocket } from '@eal-ts/sys';
 
@@ -104,15 +104,11 @@ function fuzzCases(random: () => number): () => Fuzz {
 }
 
 async function expectFlat(processes: AppProcess[], baseline: number[]): Promise<void> {
-  const deadline = Date.now() + FLAT_DEADLINE_MS;
-  for (;;) {
-    const now = await Promise.all(processes.map((p) => fdCount(p.pid)));
-    if (now.every((n, i) => n <= baseline[i]!)) return;
-    if (Date.now() > deadline) {
-      expect(now, `fd counts of ${processes.map((p) => p.label).join(', ')} after the fuzz (baseline ${baseline.join(', ')})`).toEqual(baseline);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  const counts = () => Promise.all(processes.map((p) => fdCount(p.pid)));
+  const flat = (now: number[]) => now.every((n, i) => n <= baseline[i]!);
+  const what = `fd counts of ${processes.map((p) => p.label).join(', ')} after the fuzz (baseline ${baseline.join(', ')})`;
+  const now = await pollUntil(counts, flat, { what, timeoutMs: FLAT_DEADLINE_MS, intervalMs: 50 }).catch(() => counts());
+  if (!flat(now)) expect(now, what).toEqual(baseline);
 }
 
 it('no fd received with malformed or unexpected datagrams is kept, and hotplug still works', async () => {

@@ -5,6 +5,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { LockTimeoutError, testRecordLock } from '@eal-ts/sys';
+import { pollUntil } from '@eal-ts/test-kit';
 import { EthdevSharedData } from '../src/ethdev_shared_data.js';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
@@ -45,12 +46,9 @@ async function posixLockHolders(path: string): Promise<number[]> {
  * drop locks a held lock's line can be skipped or repeated.
  */
 async function posixLockHoldersSettleOn(path: string, expected: number[]): Promise<number[]> {
-  const deadline = Date.now() + DEADLINE_MS;
-  for (;;) {
-    const pids = await posixLockHolders(path);
-    if (JSON.stringify(pids) === JSON.stringify(expected) || Date.now() > deadline) return pids;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  const same = (pids: number[]) => JSON.stringify(pids) === JSON.stringify(expected);
+  const what = `${path}'s POSIX lock holders to be ${JSON.stringify(expected)}`;
+  return pollUntil(() => posixLockHolders(path), same, { what, timeoutMs: DEADLINE_MS, intervalMs: 10 }).catch(() => posixLockHolders(path));
 }
 
 const byId = (ports: readonly PortView[]): [number, string][] =>

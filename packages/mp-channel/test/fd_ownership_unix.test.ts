@@ -5,6 +5,7 @@ import { UnixDgramSocket } from '@eal-ts/sys';
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { eventually } from '@eal-ts/test-kit';
 import { expect, it } from 'vitest';
 import { MpChannel } from '../src/eal_common_proc.js';
 import type { MpReceivedMessage } from '../src/mp_types.js';
@@ -20,14 +21,6 @@ const rt = tempRuntimeDirs('mpfd-', async () => {
 });
 
 const openFds = async (): Promise<number> => (await readdir('/proc/self/fd')).length;
-
-async function until(what: string, probe: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 it('closes fds cut by MSG_CTRUNC and those of untaken messages, keeps taken ones, and never closes a sender\'s', async () => {
   // Room for 2 fds per datagram: a datagram with 5 arrives control-truncated.
@@ -45,11 +38,11 @@ it('closes fds cut by MSG_CTRUNC and those of untaken messages, keeps taken ones
 
   await sender.send(primary.path, encodeMpMsg({ type: 0, name: 'look', param: new Uint8Array(), numFds: 5 }), Array(5).fill(devNull));
   await sender.send(primary.path, encodeMpMsg({ type: 0, name: 'look', param: new Uint8Array(), numFds: 2 }), [devNull, devNull]);
-  await until('the untaken message to be handled', () => Promise.resolve(handled === 1));
-  await until('every received fd to be closed', async () => (await openFds()) === baseline);
+  await eventually(() => handled === 1, { what: 'the untaken message to be handled' });
+  await eventually(async () => (await openFds()) === baseline, { what: 'every received fd to be closed' });
 
   await sender.send(primary.path, encodeMpMsg({ type: 0, name: 'keep', param: new Uint8Array(), numFds: 2 }), [devNull, devNull]);
-  await until('the taken fds', () => Promise.resolve(taken.length === 2));
+  await eventually(() => taken.length === 2, { what: 'the taken fds' });
   expect(await openFds()).toBe(baseline + 2);
   for (const fd of taken) expect(fstatSync(fd).isCharacterDevice()).toBe(true); // still open: /dev/null
   for (const fd of taken.splice(0)) closeSync(fd);
