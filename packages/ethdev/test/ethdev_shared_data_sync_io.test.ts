@@ -3,34 +3,17 @@
 // the top of src/ethdev_shared_data.ts). async_hooks sees every request the
 // threadpool would run (FSREQCALLBACK, FSREQPROMISE, ...), so a regression
 // back to FileHandle I/O fails here.
-import { createHook } from 'node:async_hooks';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { LogRegistry } from '@eal-ts/log';
+import { resourcesDuring } from '@eal-ts/test-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { EthdevError, EthdevSharedData } from '../src/index.js';
 
 const quiet = new LogRegistry({ sink: () => undefined }).register('lib.ethdev', { prefix: 'ETHDEV' });
-
-/** The async resource types created while `work` runs, by type, except promises and timers. */
-async function resourcesDuring(work: () => Promise<unknown>): Promise<string[]> {
-  const seen: string[] = [];
-  const hook = createHook({
-    init(_id, type) {
-      if (type !== 'PROMISE' && type !== 'Timeout' && type !== 'Immediate' && type !== 'TickObject') seen.push(type);
-    },
-  });
-  hook.enable();
-  try {
-    await work();
-  } finally {
-    hook.disable();
-  }
-  return seen;
-}
 
 describe('the port table without the threadpool', () => {
   let dir: string;
@@ -50,7 +33,7 @@ describe('the port table without the threadpool', () => {
   });
 
   it('allocate, attach, read and release run with no fs request when nobody else holds the lock', async () => {
-    const types = await resourcesDuring(async () => {
+    const { types } = await resourcesDuring(async () => {
       const port = await primary.allocate('net_null7');
       expect(await secondary.attach('net_null7')).toEqual(port);
       expect((await secondary.read()).ports).toEqual([port]);

@@ -3,12 +3,11 @@
 // and close are synchronous; see UnixTransport's comment), while keeping
 // DPDK's semantics: LOCK_SH on the directory for the whole walk, mp_socket_*
 // only, and a wait (on timers) while another open file holds LOCK_EX.
-import { createHook } from 'node:async_hooks';
 import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { flock, UnixDgramSocket } from '@eal-ts/sys';
-import { eventually, holdsFor } from '@eal-ts/test-kit';
+import { eventually, holdsFor, resourcesDuring } from '@eal-ts/test-kit';
 import { describe, expect, it } from 'vitest';
 
 import { UnixTransport } from '../src/transport_unix.js';
@@ -18,22 +17,6 @@ const sockets: UnixDgramSocket[] = [];
 const rt = tempRuntimeDirs('mpt-sync-', async () => {
   await Promise.all(sockets.splice(0).map((s) => s.close()));
 });
-
-/** Async resource types created while `work` runs, except promises and timers. */
-async function resourcesDuring<T>(work: () => Promise<T>): Promise<{ types: string[]; value: T }> {
-  const types: string[] = [];
-  const hook = createHook({
-    init(_id, type) {
-      if (type !== 'PROMISE' && type !== 'Timeout' && type !== 'Immediate' && type !== 'TickObject') types.push(type);
-    },
-  });
-  hook.enable();
-  try {
-    return { types, value: await work() };
-  } finally {
-    hook.disable();
-  }
-}
 
 /** Whether another open file of `dir` can take `mode` right now (flocks of two open files conflict even in one process). */
 async function canFlock(mode: 'shared' | 'exclusive'): Promise<boolean> {

@@ -33,29 +33,30 @@ export class FaultDriver implements VdevDriver {
     this.validKeys = inner.validKeys;
   }
 
-  async probe(dev: VdevDevice): Promise<void> {
-    this.busy++;
-    try {
-      await this.#slow();
-      if (this.refuseProbes > 0) {
-        this.refuseProbes--;
-        throw new EalError('EIO', `${SIMULATED_FAULT}: the driver refuses to probe ${dev.name}`);
-      }
-      await this.inner.probe(dev);
-    } finally {
-      this.busy--;
-    }
+  probe(dev: VdevDevice): Promise<void> {
+    return this.#run(dev, 'refuseProbes', 'EIO', 'probe', () => this.inner.probe(dev));
   }
 
-  async remove(dev: VdevDevice): Promise<void> {
+  remove(dev: VdevDevice): Promise<void> {
+    return this.#run(dev, 'refuseRemoves', 'EBUSY', 'remove', () => this.inner.remove(dev));
+  }
+
+  /** One probe or remove: busy while it runs, slowed and refused as the switches say, else the real driver's. */
+  async #run(
+    dev: VdevDevice,
+    refusals: 'refuseProbes' | 'refuseRemoves',
+    code: 'EIO' | 'EBUSY',
+    what: 'probe' | 'remove',
+    real: () => Promise<void>,
+  ): Promise<void> {
     this.busy++;
     try {
       await this.#slow();
-      if (this.refuseRemoves > 0) {
-        this.refuseRemoves--;
-        throw new EalError('EBUSY', `${SIMULATED_FAULT}: the driver refuses to remove ${dev.name}`);
+      if (this[refusals] > 0) {
+        this[refusals]--;
+        throw new EalError(code, `${SIMULATED_FAULT}: the driver refuses to ${what} ${dev.name}`);
       }
-      await this.inner.remove(dev);
+      await real();
     } finally {
       this.busy--;
     }

@@ -7,6 +7,7 @@ export { JsonPeer, type PeerEvent } from './json_peer.js';
 export { quietLogger } from './logger.js';
 export { type PollOptions, eventually, holdsFor, later, pollUntil } from './poll.js';
 export { Prng } from './prng.js';
+export { resourcesDuring } from './async_resources.js';
 export { PromptSession } from './prompt_session.js';
 export { type RecordedDevice, RecordingDriver, type TimerClock } from './recording_driver.js';
 export { type TempBaseOptions, useTempBase } from './suite.js';
