@@ -336,7 +336,6 @@ export class EthdevSharedData implements PortTable {
   }
 
   /** Runs `work` on the decoded slots while holding the in-process mutex and the fcntl lock. */
-  /** Runs `work` on the decoded slots while holding the in-process mutex and the fcntl lock. */
   private locked<T>(type: 'read' | 'write', work: (slots: DecodedSlot[]) => T): Promise<T> {
     if (this.isClosed) return Promise.reject(new EthdevError('EBADF', `the port table ${this.path} is closed`));
     return this.mutex.run(async () => {

@@ -22,7 +22,7 @@ import { crc32 } from 'node:zlib';
 import { EthdevError } from './errors.js';
 import { MAX_ETHPORTS_LIMIT, RTE_ETH_NAME_MAX_LEN, checkPortName, type SharedPort } from './port_table.js';
 
-export const TABLE_MAGIC = 'EALTSETH';
+const TABLE_MAGIC = 'EALTSETH';
 export const TABLE_VERSION = 1;
 export const HEADER_SIZE = 128;
 export const SLOT_SIZE = 128;
@@ -30,7 +30,7 @@ export const SLOT_SIZE = 128;
 const CRC_OFFSET = 124;
 const NAME_OFFSET = 16;
 
-export const SLOT_STATE = { FREE: 0, ALLOCATED: 1 } as const;
+const SLOT_STATE = { FREE: 0, ALLOCATED: 1 } as const;
 
 export interface TableHeader {
   readonly version: number;

@@ -14,10 +14,11 @@
  */
 import { type Devargs, type Device, DeviceError, EalError, parseDevargs } from '@eal-ts/bus';
 import { errnoOf, nameOf } from '@eal-ts/errno';
+import { LogLevel } from '@eal-ts/log';
 import type { MpMessage } from '@eal-ts/mp-channel';
 import { EAL_DEV_MP_ACTION_REQUEST, EalDevReqType, decodeEalDevMpReq, ealDevReqTypeName, type EalDevMpReq } from './eal_dev_mp_req.js';
 import { HotplugError, type HotplugOp, describeError, describeResult } from './errors.js';
-import { type HotplugChannel, type HotplugContext, localProbe, localRemove, probeNow, removeNow, tryParse } from './hotplug_context.js';
+import { type HotplugChannel, type HotplugContext, type HotplugRollbackEvent, localProbe, localRemove, probeNow, removeNow, tryParse } from './hotplug_context.js';
 import { echoReply, requestToSecondaries, sendReply } from './hotplug_mp_request.js';
 
 function localFailure(op: HotplugOp, devargs: string, error: unknown): HotplugError {
@@ -31,18 +32,15 @@ function localFailure(op: HotplugOp, devargs: string, error: unknown): HotplugEr
   });
 }
 
-function rolledBackEvent(ctx: HotplugContext, op: HotplugOp, devargs: string, failure: HotplugError): void {
+/** Fires 'rolled-back' for `devargs` in this process, with why (the failure's code, errno, peer and text). */
+function rolledBackEvent(
+  ctx: HotplugContext,
+  op: HotplugOp,
+  devargs: string,
+  why: Pick<HotplugRollbackEvent, 'code' | 'errno' | 'peer' | 'reason'>,
+): void {
   const parsed = tryParse(ctx, devargs);
-  ctx.emit('rolled-back', {
-    op,
-    devargs,
-    bus: parsed?.bus,
-    name: parsed?.name,
-    code: failure.code,
-    errno: failure.errno,
-    peer: failure.peer,
-    reason: failure.message,
-  });
+  ctx.emit('rolled-back', { op, devargs, bus: parsed?.bus, name: parsed?.name, ...why });
 }
 
 function rolledBack(op: HotplugOp, failure: HotplugError): HotplugError {
@@ -90,7 +88,7 @@ export async function primaryAttach(ctx: HotplugContext, devargs: string): Promi
   } catch (error) {
     ctx.log.warning(`Failed to rollback device attach on primary. Devices in secondary may not sync with primary: ${describeError(error)}`);
   }
-  rolledBackEvent(ctx, 'attach', devargs, failure);
+  rolledBackEvent(ctx, 'attach', devargs, { code: failure.code, errno: failure.errno, peer: failure.peer, reason: failure.message });
   throw rolledBack('attach', failure);
 }
 
@@ -162,7 +160,7 @@ async function rollbackSecondaries(ctx: HotplugContext, op: HotplugOp, devargs: 
 
 async function rollbackDetach(ctx: HotplugContext, devargs: string, failure: HotplugError): Promise<never> {
   await rollbackSecondaries(ctx, 'detach', devargs, failure);
-  rolledBackEvent(ctx, 'detach', devargs, failure);
+  rolledBackEvent(ctx, 'detach', devargs, { code: failure.code, errno: failure.errno, peer: failure.peer, reason: failure.message });
   throw rolledBack('detach', failure);
 }
 
@@ -203,7 +201,7 @@ export function handleSecondaryRequest(
     ctx.log.err(`unsupported secondary to primary request: ${ealDevReqTypeName(req.t)} from ${peer}`);
     return refuse(ctx, channel, msg, peer, 'ENOTSUP');
   }
-  ctx.log.debug(`hotplug request from secondary ${peer}: ${ealDevReqTypeName(req.t)} ${req.devargs}`);
+  if (ctx.log.isEnabled(LogLevel.DEBUG)) ctx.log.debug(`hotplug request from secondary ${peer}: ${ealDevReqTypeName(req.t)} ${req.devargs}`);
   return enqueue(async () => {
     let result = 0;
     let t: EalDevReqType | undefined;
@@ -235,16 +233,11 @@ export function handleSecondaryRequest(
 export async function handlePrimaryRequest(ctx: HotplugContext, channel: HotplugChannel, msg: MpMessage, peer: string): Promise<void> {
   const req = decodeRequest(ctx, msg, peer, 'primary');
   if (!req) return refuse(ctx, channel, msg, peer, 'EINVAL');
-  ctx.log.debug(`hotplug request from primary: ${ealDevReqTypeName(req.t)} ${req.devargs}`);
+  if (ctx.log.isEnabled(LogLevel.DEBUG)) ctx.log.debug(`hotplug request from primary: ${ealDevReqTypeName(req.t)} ${req.devargs}`);
   const result = await ctx.local(() => secondaryAction(ctx, req));
   if (req.t === EalDevReqType.ATTACH_ROLLBACK || req.t === EalDevReqType.DETACH_ROLLBACK) {
-    const parsed = tryParse(ctx, req.devargs);
     const errno = req.result !== 0 ? req.result : errnoOf('ENOMSG');
-    ctx.emit('rolled-back', {
-      op: req.t === EalDevReqType.ATTACH_ROLLBACK ? 'attach' : 'detach',
-      devargs: req.devargs,
-      bus: parsed?.bus,
-      name: parsed?.name,
+    rolledBackEvent(ctx, req.t === EalDevReqType.ATTACH_ROLLBACK ? 'attach' : 'detach', req.devargs, {
       code: nameOf(errno) ?? 'EIO',
       errno,
       peer: undefined,

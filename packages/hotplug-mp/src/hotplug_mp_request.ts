@@ -45,25 +45,32 @@ export async function sendReply(ctx: HotplugContext, channel: HotplugChannel, pa
   }
 }
 
-/**
- * Whether a reply's param answers `req`: same devargs and the same type, or
- * (from the primary) the rollback type it sets when it rolled the request
- * back. A param that does not decode is not judged here (it fails as
- * malformed later).
- */
-function echoes(param: Uint8Array, req: EalDevMpReq, fromPrimary: boolean): boolean {
-  let reply: EalDevMpReq;
+/** A reply's param, decoded once: the request it echoes, or why it does not decode. */
+type DecodedReply = { readonly req: EalDevMpReq } | { readonly error: unknown };
+
+function decodeReply(param: Uint8Array): DecodedReply {
   try {
-    reply = decodeEalDevMpReq(param);
-  } catch {
-    return true;
+    return { req: decodeEalDevMpReq(param) };
+  } catch (error) {
+    return { error };
   }
-  if (reply.devargs !== req.devargs) return false;
-  if (reply.t === req.t) return true;
+}
+
+/**
+ * Whether a reply answers `req`: same devargs and the same type, or (from
+ * the primary) the rollback type it sets when it rolled the request back. A
+ * param that does not decode is not judged here (it fails as malformed
+ * later).
+ */
+function echoes(reply: DecodedReply, req: EalDevMpReq, fromPrimary: boolean): boolean {
+  if ('error' in reply) return true;
+  const { t, devargs } = reply.req;
+  if (devargs !== req.devargs) return false;
+  if (t === req.t) return true;
   return (
     fromPrimary &&
-    ((req.t === EalDevReqType.ATTACH && reply.t === EalDevReqType.ATTACH_ROLLBACK) ||
-      (req.t === EalDevReqType.DETACH && reply.t === EalDevReqType.DETACH_ROLLBACK))
+    ((req.t === EalDevReqType.ATTACH && t === EalDevReqType.ATTACH_ROLLBACK) ||
+      (req.t === EalDevReqType.DETACH && t === EalDevReqType.DETACH_ROLLBACK))
   );
 }
 
@@ -95,7 +102,8 @@ export async function requestToSecondaries(ctx: HotplugContext, req: EalDevMpReq
   // answered after its timeout, while its ATTACH_ROLLBACK is pending) would
   // pass for the answer to this one. DPDK's answers echo the request, so one
   // that does not is counted as no answer at all.
-  const stale = response.replies.filter((reply) => !echoes(reply.param, req, false));
+  const replies = response.replies.map((reply) => ({ peer: reply.peer, decoded: decodeReply(reply.param) }));
+  const stale = replies.filter((reply) => !echoes(reply.decoded, req, false));
   if (stale.length > 0) {
     const peers = stale.map((r) => r.peer).join(', ');
     ctx.log.err(`stale hotplug reply from ${peers}: it answers an earlier request, not ${type} ${req.devargs}`);
@@ -116,16 +124,10 @@ export async function requestToSecondaries(ctx: HotplugContext, req: EalDevMpReq
     );
   }
   const failures: { peer: string; result: number; why: string }[] = [];
-  for (const reply of response.replies) {
-    let result: number;
-    let why: string;
-    try {
-      result = decodeEalDevMpReq(reply.param).result;
-      why = describeResult(result);
-    } catch (error) {
-      result = errnoOf('EPROTO');
-      why = `a malformed reply (${describeError(error)})`;
-    }
+  for (const reply of replies) {
+    const { decoded } = reply;
+    const result = 'req' in decoded ? decoded.req.result : errnoOf('EPROTO');
+    const why = 'req' in decoded ? describeResult(result) : `a malformed reply (${describeError(decoded.error)})`;
     if (result === 0) continue;
     if (req.t === EalDevReqType.ATTACH && result === errnoOf('EEXIST')) continue;
     if (req.t === EalDevReqType.DETACH && result === errnoOf('ENOENT')) continue;
@@ -189,20 +191,20 @@ export async function requestToPrimary(
       stage: 'ipc',
     });
   }
-  if (!echoes(reply.param, req, true)) {
+  const decoded = decodeReply(reply.param);
+  if (!echoes(decoded, req, true)) {
     ctx.log.err(`stale hotplug reply from the primary: it answers an earlier request, not ${ealDevReqTypeName(req.t)} ${req.devargs}`);
     throw new HotplugError('ENOMSG', `${op} of ${req.devargs}: the primary ${peer} answered an earlier request instead (its outcome for this one is unknown)`, {
       ...details,
       stage: 'ipc',
     });
   }
-  try {
-    return { result: decodeEalDevMpReq(reply.param).result, peer };
-  } catch (error) {
-    throw new HotplugError('EPROTO', `${op} of ${req.devargs}: malformed answer from the primary ${peer}: ${describeError(error)}`, {
+  if ('error' in decoded) {
+    throw new HotplugError('EPROTO', `${op} of ${req.devargs}: malformed answer from the primary ${peer}: ${describeError(decoded.error)}`, {
       ...details,
       stage: 'ipc',
-      cause: error,
+      cause: decoded.error,
     });
   }
+  return { result: decoded.req.result, peer };
 }

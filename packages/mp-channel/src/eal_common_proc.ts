@@ -204,7 +204,7 @@ export class MpChannel {
     }
     return this.#transport.withPeers(this.runtimeDir, async (peers) => {
       const results = await Promise.allSettled(
-        [...peers].sort().map((peer) => this.#sendTo(peer, MpMsgType.MSG, msg)),
+        peers.map((peer) => this.#sendTo(peer, MpMsgType.MSG, msg)),
       );
       let sent = 0;
       for (const r of results) {
@@ -261,7 +261,7 @@ export class MpChannel {
     if (this.role === 'secondary') return this.#requests.gather([this.primaryPath], msg, timeoutMs, signal, keepFds);
     return this.#transport.withPeers(
       this.runtimeDir,
-      (peers) => this.#requests.gather([...peers].sort(), msg, timeoutMs, signal, keepFds),
+      (peers) => this.#requests.gather(peers, msg, timeoutMs, signal, keepFds),
       { signal },
     );
   }
