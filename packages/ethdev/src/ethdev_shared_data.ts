@@ -36,7 +36,7 @@ import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { LogRegistry, type Logger } from '@eal-ts/log';
-import { setRecordLock } from '@eal-ts/sys';
+import { setRecordLock, trySetRecordLockSync } from '@eal-ts/sys';
 
 import { EthdevError } from './errors.js';
 import { AsyncMutex } from './mutex.js';
@@ -335,25 +335,55 @@ export class EthdevSharedData implements PortTable {
     });
   }
 
-  /** Runs `work` on the decoded slots while holding the in-process mutex and the fcntl lock. */
+  /**
+   * Runs `work` on the decoded slots while holding the in-process mutex and
+   * the fcntl lock. `work` is synchronous, so when nothing in this process
+   * holds or waits for the table and the first non-blocking F_SETLK takes
+   * the lock, the whole critical section (lock, read, work, write, unlock)
+   * runs now, in this call, and no other task can interleave; only a lock
+   * held elsewhere (or a queue here) takes the async path, which waits with
+   * backoff under the deadline (issue 11: no promise machinery per attach).
+   */
   private locked<T>(type: 'read' | 'write', work: (slots: DecodedSlot[]) => T): Promise<T> {
     if (this.isClosed) return Promise.reject(new EthdevError('EBADF', `the port table ${this.path} is closed`));
+    if (this.mutex.pending === 0) {
+      const fd = this.handle.fd;
+      try {
+        if (trySetRecordLockSync(fd, type)) {
+          let result: T;
+          try {
+            result = this.underLock(type, work);
+          } finally {
+            trySetRecordLockSync(fd, 'unlock');
+          }
+          return Promise.resolve(result);
+        }
+      } catch (error) {
+        // What the async path would reject with: the lock's SysError, or what the work threw.
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        return Promise.reject(error);
+      }
+    }
     return this.mutex.run(async () => {
       if (this.isClosed) throw new EthdevError('EBADF', `the port table ${this.path} is closed`);
       const fd = this.handle.fd;
       await setRecordLock(fd, type, { start: 0, length: 0 }, { wait: true, timeoutMs: this.lockTimeoutMs, name: this.path });
       try {
-        // Synchronous on purpose: a page-cache copy, see the top of this file.
-        const changed = this.view.load(fd);
-        const slots = this.view.slots();
-        if (changed) this.reporter.note(slots);
-        const result = work(slots);
-        if (type === 'write') this.reporter.note(slots);
-        return result;
+        return this.underLock(type, work);
       } finally {
         await setRecordLock(fd, 'unlock', { start: 0, length: 0 });
       }
     });
+  }
+
+  /** The critical section: read the table, run `work`, report corruption. */
+  private underLock<T>(type: 'read' | 'write', work: (slots: DecodedSlot[]) => T): T {
+    const changed = this.view.load(this.handle.fd);
+    const slots = this.view.slots();
+    if (changed) this.reporter.note(slots);
+    const result = work(slots);
+    if (type === 'write') this.reporter.note(slots);
+    return result;
   }
 
   /** One synchronous pwrite of the slot (under the write lock; see the top of this file). */

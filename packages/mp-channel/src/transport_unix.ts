@@ -1,4 +1,4 @@
-import { flock, UnixDgramSocket } from '@eal-ts/sys';
+import { flock, tryFlockSync, UnixDgramSocket } from '@eal-ts/sys';
 import { closeSync, openSync } from 'node:fs';
 import { open, readdir, readFile, realpath, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -37,8 +37,8 @@ async function removeIfExists(path: string): Promise<void> {
 /** One shared flock on a directory, held for as many of our readers as overlap. */
 interface SharedHold {
   count: number;
-  /** The directory's fd: closing it drops the flock. */
-  readonly fd: Promise<number>;
+  /** The directory's fd (a promise of it while the flock is being waited for): closing it drops the flock. */
+  fd: number | Promise<number>;
 }
 
 /**
@@ -180,7 +180,8 @@ export class UnixTransport implements MpTransport {
     signal?.throwIfAborted();
     let lock = this.#locks.get(dir);
     if (!lock) this.#locks.set(dir, (lock = new RwLock()));
-    const release = await lock.acquire(mode);
+    // Free in this process (the usual case): granted now, no await (issue 11).
+    const release = lock.tryAcquire(mode) ?? (await lock.acquire(mode));
     try {
       // Waiting behind our own process's holders is bounded by their own work; the flock below by lockTimeoutMs.
       signal?.throwIfAborted();
@@ -192,11 +193,12 @@ export class UnixTransport implements MpTransport {
           closeSync(fd);
         }
       }
-      const fd = await this.#acquireShared(dir, signal);
+      const held = this.#acquireShared(dir, signal);
+      const fd = typeof held === 'number' ? held : await held;
       try {
         return await fn(fd);
       } finally {
-        await this.#releaseShared(dir);
+        this.#releaseShared(dir);
       }
     } finally {
       release();
@@ -204,37 +206,65 @@ export class UnixTransport implements MpTransport {
     }
   }
 
-  /** Opens `dir` and takes its flock (DPDK: open(O_RDONLY) + flock); the fd, whose close drops it. */
-  async #flockDir(dir: string, mode: 'shared' | 'exclusive', signal: AbortSignal | undefined): Promise<number> {
+  /**
+   * Opens `dir` and takes its flock (DPDK: open(O_RDONLY) + flock); the fd,
+   * whose close drops it. A free lock is taken by the first non-blocking
+   * attempt, synchronously (a number comes back); only a lock held by
+   * another process waits, with backoff under lockTimeoutMs (a promise).
+   */
+  #flockDir(dir: string, mode: 'shared' | 'exclusive', signal: AbortSignal | undefined): number | Promise<number> {
     const fd = openSync(dir, 'r');
     try {
-      await flock(fd, mode, { timeoutMs: this.#options.lockTimeoutMs, signal, name: dir });
-      return fd;
+      if (tryFlockSync(fd, mode)) return fd;
     } catch (error) {
       closeSync(fd);
       throw error;
     }
+    return flock(fd, mode, { timeoutMs: this.#options.lockTimeoutMs, signal, name: dir }).then(
+      () => fd,
+      (error: unknown) => {
+        closeSync(fd);
+        throw error;
+      },
+    );
   }
 
-  async #acquireShared(dir: string, signal: AbortSignal | undefined): Promise<number> {
+  /** The shared flock overlapping readers of `dir` share: the fd now, or a promise of it while it is being taken. */
+  #acquireShared(dir: string, signal: AbortSignal | undefined): number | Promise<number> {
     let hold = this.#shared.get(dir);
     // The first reader's signal governs the one shared flock the overlapping readers share.
-    if (!hold) this.#shared.set(dir, (hold = { count: 0, fd: this.#flockDir(dir, 'shared', signal) }));
-    hold.count++;
-    try {
-      return await hold.fd;
-    } catch (error) {
-      if (--hold.count === 0) this.#shared.delete(dir);
-      throw error;
+    if (!hold) {
+      const fd = this.#flockDir(dir, 'shared', signal);
+      hold = { count: 0, fd };
+      this.#shared.set(dir, hold);
+      if (typeof fd !== 'number') {
+        const taking = hold;
+        // Later readers wait for the number; the hold keeps it once known.
+        fd.then(
+          (n) => {
+            taking.fd = n;
+          },
+          () => undefined,
+        );
+      }
     }
+    hold.count++;
+    const fd = hold.fd;
+    if (typeof fd === 'number') return fd;
+    const waiting = hold;
+    return fd.catch((error: unknown) => {
+      if (--waiting.count === 0 && this.#shared.get(dir) === waiting) this.#shared.delete(dir);
+      throw error;
+    });
   }
 
-  async #releaseShared(dir: string): Promise<void> {
+  /** One reader of `dir` is done; the last one closes the fd, which drops the shared flock. */
+  #releaseShared(dir: string): void {
     const hold = this.#shared.get(dir);
     if (!hold || --hold.count > 0) return;
     this.#shared.delete(dir);
-    // Closing the only descriptor of the open file releases its flock.
-    closeSync(await hold.fd);
+    // Only a reader that got the fd releases, so it is a number by now.
+    if (typeof hold.fd === 'number') closeSync(hold.fd);
   }
 }
 
