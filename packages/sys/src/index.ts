@@ -1,4 +1,5 @@
 export { SysError } from './errors.js';
+export { diffChunks, readAtSync, writeAtSync } from './file_io.js';
 export type { SysErrorOptions } from './errors.js';
 export { UnixDgramSocket } from './unix_dgram.js';
 export type { Credentials, Datagram, UnixDgramSocketEvents, UnixDgramSocketOptions } from './unix_dgram.js';
