@@ -274,6 +274,7 @@ export class MpChannel {
       // Datagrams that arrived before open() finished will never be handled.
       for (const d of this.#backlog ?? []) this.#closeFds(d.fds);
       this.#backlog = undefined;
+      this.#transport.releaseDir?.(this.runtimeDir);
       await this.#endpoint?.close();
     })();
     return this.#closing;
