@@ -265,11 +265,11 @@ export class EthdevSharedData implements PortTable {
       // The header never changes once the file has its name, so no lock is needed to read it.
       const bytes = await readFully(handle, HEADER_SIZE, 0);
       const header = decodeHeader(bytes, path);
-      const { size } = await handle.stat();
-      if (size < tableSize(header.maxPorts)) {
-        throw new EthdevError('EBADMSG', `${path}: ${size} bytes, its ${header.maxPorts} slots need ${tableSize(header.maxPorts)}`);
+      const stat = await handle.stat();
+      if (stat.size < tableSize(header.maxPorts)) {
+        throw new EthdevError('EBADMSG', `${path}: ${stat.size} bytes, its ${header.maxPorts} slots need ${tableSize(header.maxPorts)}`);
       }
-      return await EthdevSharedData.wrap(handle, path, header, options);
+      return await EthdevSharedData.wrap(handle, path, header, options, stat);
     } catch (error) {
       await handle.close().catch(() => undefined);
       throw error;
@@ -281,12 +281,14 @@ export class EthdevSharedData implements PortTable {
     path: string,
     header: TableHeader,
     options: SharedDataOptions,
+    /** The file's stat when the caller has it already (a secondary's open). */
+    known?: { dev: number; ino: number },
   ): Promise<EthdevSharedData> {
     const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
     if (!Number.isSafeInteger(lockTimeoutMs) || lockTimeoutMs < 0) {
       throw new EthdevError('EINVAL', `lockTimeoutMs must be a non-negative whole number of ms, got ${String(lockTimeoutMs)}`);
     }
-    const { dev, ino } = await handle.stat();
+    const { dev, ino } = known ?? (await handle.stat());
     const key = `${dev}:${ino}`;
     return new EthdevSharedData(handle, path, header, acquireFileMutex(key), key, options.logger ?? defaultLogger(), lockTimeoutMs);
   }

@@ -14,3 +14,4 @@ export type {
   UnixSeqpacketSocketEvents,
   UnixSeqpacketSocketOptions,
 } from './unix_seqpacket.js';
+export { closeFdsQuietly } from './unix_socket.js';
