@@ -6,7 +6,7 @@
 // from the write to the arrival of the result line. Interleaving puts both
 // under the same load and the same bimodal wake-up cost of this VM.
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
@@ -49,17 +49,30 @@ type Impl = string;
 interface ImplResult {
   attach: number[];
   detach: number[];
-  /** CPU time (user + system, all threads, from /proc/<pid>/stat) per attach+detach pair, ms: primary, and the mean of the secondaries. */
-  cpuPerPairMs: { primary: number; secondary: number };
+  /**
+   * CPU time per attach+detach pair, ms, from the scheduler's per-thread
+   * run time (/proc/<pid>/task/<tid>/schedstat, ns): the primary and the
+   * mean of the secondaries, all threads and the main thread alone.
+   */
+  cpuPerPairMs: { primary: number; secondary: number; primaryMain: number; secondaryMain: number };
 }
 export type HotplugResults = Record<number, Partial<Record<Impl, ImplResult>>>;
 
-let clockTicks = 100;
-/** utime + stime of a process (all its threads), in ms. */
-async function cpuMs(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
+/** Time on CPU of one thread, ms (the first field of schedstat is ns). */
+async function threadCpuMs(pid: number, tid: string): Promise<number> {
+  const text = await readFile(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').catch(() => '0');
+  return Number(text.split(' ')[0]) / 1e6;
+}
+
+/**
+ * Time on CPU of a process, ms: all its threads (those alive when read) and
+ * its main thread alone. schedstat counts nanoseconds, where /proc/<pid>/stat
+ * counts 10 ms ticks that a 0.3 ms operation mostly falls between.
+ */
+async function cpuMs(pid: number): Promise<{ all: number; main: number }> {
+  const tids = await readdir(`/proc/${pid}/task`);
+  const times = await Promise.all(tids.map((tid) => threadCpuMs(pid, tid)));
+  return { all: times.reduce((a, b) => a + b, 0), main: await threadCpuMs(pid, String(pid)) };
 }
 
 const f2 = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : '—');
@@ -76,7 +89,7 @@ async function measureAtN(impls: readonly Implementation[], n: number, o: Hotplu
       }
     }
     const out: Partial<Record<Impl, ImplResult>> = {};
-    for (const c of clusters) out[c.impl.name] = { attach: [], detach: [], cpuPerPairMs: { primary: NaN, secondary: NaN } };
+    for (const c of clusters) out[c.impl.name] = { attach: [], detach: [], cpuPerPairMs: { primary: NaN, secondary: NaN, primaryMain: NaN, secondaryMain: NaN } };
     const cpuBefore = await Promise.all(clusters.map((c) => Promise.all(c.pids.map(cpuMs))));
     for (let r = 0; r < o.rounds; r++) {
       const order = r % 2 === 0 ? clusters : [...clusters].reverse();
@@ -86,9 +99,15 @@ async function measureAtN(impls: readonly Implementation[], n: number, o: Hotplu
     }
     const cpuAfter = await Promise.all(clusters.map((c) => Promise.all(c.pids.map(cpuMs))));
     clusters.forEach((c, k) => {
-      const used = cpuAfter[k]!.map((v, i) => (v - cpuBefore[k]![i]!) / o.rounds);
+      const used = cpuAfter[k]!.map((v, i) => ({ all: (v.all - cpuBefore[k]![i]!.all) / o.rounds, main: (v.main - cpuBefore[k]![i]!.main) / o.rounds }));
       const secondaries = used.slice(1);
-      out[c.impl.name]!.cpuPerPairMs = { primary: used[0]!, secondary: secondaries.length ? secondaries.reduce((a, b) => a + b, 0) / secondaries.length : NaN };
+      const mean = (values: number[]): number => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN);
+      out[c.impl.name]!.cpuPerPairMs = {
+        primary: used[0]!.all,
+        primaryMain: used[0]!.main,
+        secondary: mean(secondaries.map((s) => s.all)),
+        secondaryMain: mean(secondaries.map((s) => s.main)),
+      };
     });
     return out;
   } finally {
@@ -111,7 +130,6 @@ export async function runHotplugBench(o: HotplugOptions): Promise<void> {
       ealTs(),
       ...o.compare.map((c) => ealTs([], {}, c.app, c.label)),
     ];
-    clockTicks = Number((await run('getconf', ['CLK_TCK'])).stdout.trim()) || 100;
     const dpdkVersion = setup ? (await run('pkg-config', ['--modversion', 'libdpdk'])).stdout.trim() : null;
     say(`load average before: ${load()}; node ${process.version}${dpdkVersion ? `; DPDK ${dpdkVersion}` : ''}; ${o.rounds} rounds (+${o.warmup} warm-up) per N`);
 
@@ -194,13 +212,13 @@ function printTable(impls: readonly Implementation[], results: HotplugResults, n
     }
     say('');
   }
-  say(`CPU time per attach+detach pair, ms (user+system of all threads, /proc/<pid>/stat over the measured rounds; ${clockTicks} Hz ticks, so read small values as rough): primary / each secondary (mean)`);
+  say('CPU time per attach+detach pair, ms (scheduler run time from /proc/<pid>/task/*/schedstat over the measured rounds): primary / each secondary (mean), all threads (main thread alone)');
   say(`| N | ${impls.map((i) => i.name).join(' | ')} |`);
   say(`|---|${impls.map(() => '---|').join('')}`);
   for (const n of ns) {
     const cells = impls.map((i) => {
       const c = results[n]![i.name]!.cpuPerPairMs;
-      return `${f2(c.primary)} / ${f2(c.secondary)}`;
+      return `${f2(c.primary)} (${f2(c.primaryMain)}) / ${f2(c.secondary)} (${f2(c.secondaryMain)})`;
     });
     say(`| ${n} | ${cells.join(' | ')} |`);
   }
