@@ -23,6 +23,12 @@ export interface HotplugOptions {
   readonly ns: readonly number[];
   readonly rounds: number;
   readonly warmup: number;
+  /**
+   * Whole runs of the measurement, each with fresh processes: this VM's
+   * wake-up cost moves from run to run, so a ratio is reported per run and
+   * as the median over the runs.
+   */
+  readonly repeat: number;
   readonly startupRounds: number;
   readonly svgPath: string | null;
   readonly jsonPath: string | null;
@@ -133,12 +139,19 @@ export async function runHotplugBench(o: HotplugOptions): Promise<void> {
     const dpdkVersion = setup ? (await run('pkg-config', ['--modversion', 'libdpdk'])).stdout.trim() : null;
     say(`load average before: ${load()}; node ${process.version}${dpdkVersion ? `; DPDK ${dpdkVersion}` : ''}; ${o.rounds} rounds (+${o.warmup} warm-up) per N`);
 
-    const results: HotplugResults = {};
-    for (const n of o.ns) {
-      const r = await measureAtN(impls, n, o);
-      results[n] = r;
-      say(`N=${n}: ` + impls.map((i) => `${i.name} attach ${f2(opStats(r[i.name]!.attach).median)} / detach ${f2(opStats(r[i.name]!.detach).median)} ms`).join(', ') + ` (load ${load()})`);
+    const runs: HotplugResults[] = [];
+    for (let k = 1; k <= o.repeat; k++) {
+      const results: HotplugResults = {};
+      for (const n of o.ns) {
+        const r = await measureAtN(impls, n, o);
+        results[n] = r;
+        const which = o.repeat > 1 ? `run ${k}/${o.repeat} ` : '';
+        say(`${which}N=${n}: ` + impls.map((i) => `${i.name} attach ${f2(opStats(r[i.name]!.attach).median)} / detach ${f2(opStats(r[i.name]!.detach).median)} ms`).join(', ') + ` (load ${load()})`);
+      }
+      runs.push(results);
     }
+    // One run's samples as they are; several runs' samples pooled (the per-run ratios are printed apart).
+    const results = o.repeat === 1 ? runs[0]! : pooled(runs, impls, o.ns);
 
     const useTime = await hasTime();
     const subjects: Subject[] = [...impls, 'node -e 0'];
@@ -149,6 +162,7 @@ export async function runHotplugBench(o: HotplugOptions): Promise<void> {
     }
 
     printTable(impls, results, o.ns, say);
+    if (o.repeat > 1) printRunRatios(impls, runs, o.ns, say);
     say('');
     say(`start-up of a primary to \`quit\` (median of ${o.startupRounds}, interleaved): wall = spawn to exit with \`quit\` already on stdin; peak RSS = ${useTime ? 'ru_maxrss of the whole run (/usr/bin/time -f %M)' : 'VmHWM at the ready prompt (/proc/<pid>/status)'}`);
     say('| process | wall ms (median) | wall ms (min–max) | peak RSS MiB (median) |');
@@ -180,14 +194,57 @@ export async function runHotplugBench(o: HotplugOptions): Promise<void> {
           p90: xs.map((n) => opStats(results[n]![i.name]![op]).p90),
         })),
       );
-      const subtitle = `${new Date().toISOString().slice(0, 10)}, node ${process.version}${dpdkVersion ? `, DPDK ${dpdkVersion}` : ''}, ${o.rounds} rounds, load ${load()}`;
+      const rounds = o.repeat > 1 ? `${o.repeat} runs of ${o.rounds} rounds pooled` : `${o.rounds} rounds`;
+      const subtitle = `${new Date().toISOString().slice(0, 10)}, node ${process.version}${dpdkVersion ? `, DPDK ${dpdkVersion}` : ''}, ${rounds}, load ${load()}`;
       await mkdir(dirname(o.svgPath), { recursive: true });
       await writeFile(o.svgPath, latencyChart('hotplug_mp: attach / detach net_null7 typed into the primary', subtitle, xs, series));
       say(`plot written to ${o.svgPath}`);
     }
-    if (o.jsonPath) await writeFile(o.jsonPath, JSON.stringify({ load: loadavg(), results, startup: [...startup].map(([s, v]) => [typeof s === 'string' ? s : s.name, v]) }, null, 1));
+    if (o.jsonPath) await writeFile(o.jsonPath, JSON.stringify({ load: loadavg(), results, runs, startup: [...startup].map(([s, v]) => [typeof s === 'string' ? s : s.name, v]) }, null, 1));
   } finally {
     await setup?.undo();
+  }
+}
+
+/** The samples of several runs together, per N and implementation; CPU per pair is the mean over the runs. */
+function pooled(runs: readonly HotplugResults[], impls: readonly Implementation[], ns: readonly number[]): HotplugResults {
+  const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+  const out: HotplugResults = {};
+  for (const n of ns) {
+    out[n] = {};
+    for (const i of impls) {
+      const each = runs.map((r) => r[n]![i.name]!);
+      out[n][i.name] = {
+        attach: each.flatMap((e) => e.attach),
+        detach: each.flatMap((e) => e.detach),
+        cpuPerPairMs: {
+          primary: mean(each.map((e) => e.cpuPerPairMs.primary)),
+          secondary: mean(each.map((e) => e.cpuPerPairMs.secondary)),
+          primaryMain: mean(each.map((e) => e.cpuPerPairMs.primaryMain)),
+          secondaryMain: mean(each.map((e) => e.cpuPerPairMs.secondaryMain)),
+        },
+      };
+    }
+  }
+  return out;
+}
+
+/** Per run, eal-ts / DPDK of the medians; then the median, min and max of those ratios over the runs. */
+function printRunRatios(impls: readonly Implementation[], runs: readonly HotplugResults[], ns: readonly number[], say: (l: string) => void): void {
+  if (impls[0]!.name !== 'DPDK') return;
+  say(`ratio to DPDK of the medians, run by run (${runs.length} runs, fresh processes each); median over the runs (min–max)`);
+  for (const op of ['attach', 'detach'] as const) {
+    say(`| N | ${impls.slice(1).map((i) => `${i.name} ${op} per run | median (min–max)`).join(' | ')} |`);
+    say(`|---|${impls.slice(1).map(() => '---|---|').join('')}`);
+    for (const n of ns) {
+      const cells = impls.slice(1).flatMap((i) => {
+        const ratios = runs.map((r) => opStats(r[n]![i.name]![op]).median / opStats(r[n]!.DPDK![op]).median);
+        const st = spread(ratios);
+        return [ratios.map((v) => v.toFixed(2)).join(' '), `${st.median.toFixed(2)}× (${st.min.toFixed(2)}–${st.max.toFixed(2)})`];
+      });
+      say(`| ${n} | ${cells.join(' | ')} |`);
+    }
+    say('');
   }
 }
 
