@@ -28,6 +28,19 @@ async function canFlock(mode: 'shared' | 'exclusive'): Promise<boolean> {
   }
 }
 
+/** A walk of the runtime directory that stays inside its callback (holding LOCK_SH) until `release()`. */
+async function walkHeldOpen(t: UnixTransport): Promise<{ walk: Promise<void>; release: () => void }> {
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let inside = false;
+  const walk = t.withPeers(rt.dir, async () => {
+    inside = true;
+    await held;
+  });
+  await eventually(() => inside, { what: 'withPeers to run its callback' });
+  return { walk, release };
+}
+
 describe('UnixTransport.withPeers without the threadpool', () => {
   it('lists mp_socket_* under LOCK_SH with no fs request, leaves no lock behind, and keeps one fd of the directory until releaseDir', async () => {
     for (const name of ['mp_socket', 'mp_socket_9_b', 'mp_socket_8_a']) sockets.push(await UnixDgramSocket.bind(join(rt.dir, name)));
@@ -38,14 +51,7 @@ describe('UnixTransport.withPeers without the threadpool', () => {
     expect(value).toEqual([join(rt.dir, 'mp_socket_8_a'), join(rt.dir, 'mp_socket_9_b')]);
 
     // The shared lock is held while fn runs: another reader may share it, a binder may not.
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    let inside = false;
-    const walk = t.withPeers(rt.dir, async () => {
-      inside = true;
-      await held;
-    });
-    await eventually(() => inside, { what: 'withPeers to run its callback' });
+    const { walk, release } = await walkHeldOpen(t);
     expect(await canFlock('shared')).toBe(true);
     expect(await canFlock('exclusive')).toBe(false);
     release();
@@ -62,14 +68,7 @@ describe('UnixTransport.withPeers without the threadpool', () => {
   it('closes the kept fd only when the broadcast holding it ends, if releaseDir comes during one', async () => {
     const t = new UnixTransport();
     const fdsBefore = (await readdir('/proc/self/fd')).length;
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    let inside = false;
-    const walk = t.withPeers(rt.dir, async () => {
-      inside = true;
-      await held;
-    });
-    await eventually(() => inside, { what: 'withPeers to run its callback' });
+    const { walk, release } = await walkHeldOpen(t);
     t.releaseDir(rt.dir);
     expect(await canFlock('exclusive')).toBe(false);
     release();

@@ -36,52 +36,57 @@ static int io_args(napi_env env, napi_callback_info info, int *fd, void **data,
          eal_arg_int64(env, argv[2], "position", 0, position);
 }
 
-/* readAt(fd, bytes, position) -> bytes read: pread until `bytes` is full or
- * end of file (fewer bytes then); EINTR is retried. */
-napi_value eal_read_at(napi_env env, napi_callback_info info) {
-  int fd;
-  void *data;
-  size_t len, done = 0;
-  int64_t position;
-  if (!io_args(env, info, &fd, &data, &len, &position))
-    return NULL;
+/* pread or pwrite from `position` until `len` bytes are done, EINTR retried:
+ * the count done, fewer only when a read reaches end of file; -1 with errno
+ * set on failure (a write that makes no progress is EIO). */
+static ssize_t transfer(int fd, char *data, size_t len, int64_t position,
+                        int writing) {
+  size_t done = 0;
   while (done < len) {
-    ssize_t n = pread(fd, (char *)data + done, len - done,
-                      (off_t)(position + (int64_t)done));
+    off_t at = (off_t)(position + (int64_t)done);
+    ssize_t n = writing ? pwrite(fd, data + done, len - done, at)
+                        : pread(fd, data + done, len - done, at);
     if (n < 0) {
       if (errno == EINTR)
         continue;
-      return eal_throw_errno(env, errno, "pread", NULL);
+      return -1;
     }
-    if (n == 0)
-      break;
+    if (n == 0) {
+      if (!writing)
+        break;
+      errno = EIO;
+      return -1;
+    }
     done += (size_t)n;
   }
+  return (ssize_t)done;
+}
+
+static napi_value read_or_write(napi_env env, napi_callback_info info,
+                                int writing) {
+  int fd;
+  void *data;
+  size_t len;
+  int64_t position;
+  ssize_t done;
+  if (!io_args(env, info, &fd, &data, &len, &position))
+    return NULL;
+  done = transfer(fd, data, len, position, writing);
+  if (done < 0)
+    return eal_throw_errno(env, errno, writing ? "pwrite" : "pread", NULL);
   return number(env, (double)done);
 }
 
-/* writeAt(fd, bytes, position) -> bytes written: pwrite until all of `bytes`
- * is written; EINTR is retried. A write that makes no progress is EIO. */
+/* readAt(fd, bytes, position) -> bytes read: pread until `bytes` is full or
+ * end of file (fewer bytes then). */
+napi_value eal_read_at(napi_env env, napi_callback_info info) {
+  return read_or_write(env, info, 0);
+}
+
+/* writeAt(fd, bytes, position) -> bytes written: pwrite until all of
+ * `bytes` is written. */
 napi_value eal_write_at(napi_env env, napi_callback_info info) {
-  int fd;
-  void *data;
-  size_t len, done = 0;
-  int64_t position;
-  if (!io_args(env, info, &fd, &data, &len, &position))
-    return NULL;
-  while (done < len) {
-    ssize_t n = pwrite(fd, (const char *)data + done, len - done,
-                       (off_t)(position + (int64_t)done));
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      return eal_throw_errno(env, errno, "pwrite", NULL);
-    }
-    if (n == 0)
-      return eal_throw_errno(env, EIO, "pwrite", NULL);
-    done += (size_t)n;
-  }
-  return number(env, (double)done);
+  return read_or_write(env, info, 1);
 }
 
 /* diffChunks(a, b, chunkSize) -> [index, ...]: the chunks (a's bytes cut in
