@@ -11,7 +11,8 @@
         "native/unix_dgram.c",
         "native/unix_seqpacket.c",
         "native/unix_socket.c",
-        "native/locks.c"
+        "native/locks.c",
+        "native/file_io.c"
       ],
       # MSG_CMSG_CLOEXEC, struct ucred and SCM_CREDENTIALS are GNU extensions.
       "defines": ["_GNU_SOURCE", "NAPI_VERSION=8"],

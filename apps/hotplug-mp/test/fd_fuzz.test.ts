@@ -122,7 +122,10 @@ it('no fd received with malformed or unexpected datagrams is kept, and hotplug s
   sender = await UnixDgramSocket.bind(join(base.path, 'fuzzer.sock'));
   sender.on('datagram', (d) => d.fds.forEach((fd) => closeSync(fd)));
   devNull = openSync('/dev/null', 'r');
-  // Both at rest, after one round trip each, before the baseline is taken.
+  // Both at rest, after one hotplug round trip (so the primary has opened the runtime
+  // directory its broadcasts flock, which it keeps), before the baseline is taken.
+  expect(await primary.command('attach net_null1')).toEqual(['attached device net_null1']);
+  expect(await primary.command('detach net_null1')).toEqual(['detaching...', 'detached device net_null1']);
   expect(await primary.list()).toEqual([]);
   expect(await secondary.list()).toEqual([]);
   const processes = [primary, secondary];

@@ -1,5 +1,5 @@
 import { EalError, RTE_DEV_NAME_MAX_LEN } from '@eal-ts/bus';
-import { errnoNameOf } from '@eal-ts/errno';
+import { errnoNameOf, messageOf as describe } from '@eal-ts/errno';
 import type { Logger } from '@eal-ts/log';
 import type { MpChannel, MpMessage, ProcessType } from '@eal-ts/mp-channel';
 
@@ -112,9 +112,6 @@ export interface VdevMpHost {
   exclusive<T>(answer: () => Promise<T>): Promise<T>;
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /**
  * The bus_vdev_mp action (vdev_action in DPDK's vdev.c) and the secondary's

@@ -27,13 +27,22 @@ export class BusRegistry implements BusLookup {
   register(bus: Bus): void {
     if (this.findByName(bus.name)) throw new EalError('EEXIST', `bus '${bus.name}' is already registered`);
     this.busList.push(bus);
+    this.#generation++;
     this.log.debug(`Registered [${bus.name}] bus.`);
   }
 
   unregister(bus: Bus): void {
     const index = this.busList.indexOf(bus);
     if (index >= 0) this.busList.splice(index, 1);
+    this.#generation++;
   }
+
+  /** Moves whenever a bus or a device class is registered or unregistered (see BusLookup.generation). */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  #generation = 0;
 
   buses(): readonly Bus[] {
     return this.busList;
@@ -48,7 +57,8 @@ export class BusRegistry implements BusLookup {
   }
 
   findByName(name: string): Bus | undefined {
-    return this.find(null, (b) => b.name === name);
+    for (const bus of this.busList) if (bus.name === name) return bus;
+    return undefined;
   }
 
   /** rte_bus_find_by_device_name: the first bus whose parse claims the name. */
@@ -64,6 +74,7 @@ export class BusRegistry implements BusLookup {
   registerClass(cls: DeviceClass): void {
     if (this.findClass(cls.name)) throw new EalError('EEXIST', `device class '${cls.name}' is already registered`);
     this.classList.push(cls);
+    this.#generation++;
   }
 
   findClass(name: string): DeviceClass | undefined {

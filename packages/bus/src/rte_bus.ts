@@ -96,12 +96,21 @@ export abstract class Bus<D extends Device = Device, R extends Driver<D> = Drive
       throw new EalError('EEXIST', `bus '${this.name}': driver '${driver.name}' is already registered`);
     }
     this.driverList.push(driver);
+    this.#driversGeneration++;
   }
 
   unregisterDriver(driver: R): void {
     const index = this.driverList.indexOf(driver);
     if (index >= 0) this.driverList.splice(index, 1);
+    this.#driversGeneration++;
   }
+
+  /** Moves whenever a driver is registered or unregistered (what this bus's parse claims may change). */
+  get driversGeneration(): number {
+    return this.#driversGeneration;
+  }
+
+  #driversGeneration = 0;
 
   /**
    * Adds a scanned device (rte_bus_add_device) and attaches its devargs

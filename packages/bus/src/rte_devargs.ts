@@ -37,6 +37,28 @@ export interface Devargs {
 export interface BusLookup {
   buses(): readonly Bus[];
   findByName(name: string): Bus | undefined;
+  /**
+   * Moves whenever the answer of parseDevargs may change (a bus or class
+   * registered or unregistered; the buses' own driversGeneration covers
+   * their drivers). A lookup that has it gets its parses remembered.
+   */
+  readonly generation?: number;
+}
+
+/** Remembered parses per bus list (issue 11: the same devargs are parsed several times per hotplug, in every process). */
+interface ParseMemo {
+  stamp: string;
+  readonly parsed: Map<string, Devargs>;
+}
+const parseMemos = new WeakMap<BusLookup, ParseMemo>();
+const PARSE_MEMO_SIZE = 64;
+
+/** What parseDevargs' answer depends on, as one string; undefined when the lookup cannot tell. */
+function parseStamp(registry: BusLookup): string | undefined {
+  if (registry.generation === undefined) return undefined;
+  let stamp = String(registry.generation);
+  for (const bus of registry.buses()) stamp += `:${bus.driversGeneration}`;
+  return stamp;
 }
 
 const LAYER_KEYS = ['bus', 'class', 'driver'] as const;
@@ -126,6 +148,20 @@ function checkName(text: string, name: string, code: 'EINVAL' | 'E2BIG'): void {
  * (layered), more than 127 bytes of text → E2BIG (DPDK would truncate).
  */
 export function parseDevargs(registry: BusLookup, text: string): Devargs {
+  const stamp = parseStamp(registry);
+  if (stamp === undefined) return parseDevargsNow(registry, text);
+  let memo = parseMemos.get(registry);
+  if (!memo || memo.stamp !== stamp) parseMemos.set(registry, (memo = { stamp, parsed: new Map() }));
+  const known = memo.parsed.get(text);
+  if (known) return known;
+  // Only successes are kept: a failure is thrown again, from scratch, every time.
+  const devargs = Object.freeze(parseDevargsNow(registry, text));
+  if (memo.parsed.size >= PARSE_MEMO_SIZE) memo.parsed.clear();
+  memo.parsed.set(text, devargs);
+  return devargs;
+}
+
+function parseDevargsNow(registry: BusLookup, text: string): Devargs {
   if (byteLength(text) >= DEVARGS_MAX_LEN) {
     throw new DevargsError(
       'E2BIG',

@@ -118,3 +118,29 @@ describe('formatDevargs', () => {
     expect(parseDevargs(registry, formatDevargs(da))).toEqual(da);
   });
 });
+
+describe('parseDevargs remembers its answers only while they hold', () => {
+  it('answers again from scratch once a driver or a bus comes or goes', () => {
+    const { registry, vdev, ring, pci } = setup();
+    const first = parseDevargs(registry, 'net_ring0,size=1');
+    expect(first).toEqual(legacy('vdev', 'net_ring0', 'size=1'));
+    expect(parseDevargs(registry, 'net_ring0,size=1')).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    // Without its driver the vdev bus no longer claims the name.
+    vdev.unregisterDriver(ring);
+    expect(fail(() => parseDevargs(registry, 'net_ring0,size=1')).code).toBe('EFAULT');
+    vdev.registerDriver(ring);
+    expect(parseDevargs(registry, 'net_ring0,size=1')).toEqual(first);
+    // A bus gone: names only it claimed are refused.
+    expect(parseDevargs(registry, '0000:00:01.0').bus).toBe('pci');
+    registry.unregister(pci);
+    expect(() => parseDevargs(registry, '0000:00:01.0')).toThrow(DevargsError);
+  });
+
+  it('never remembers a failure', () => {
+    const { registry, vdev } = setup();
+    expect(() => parseDevargs(registry, 'net_tap0')).toThrow(DevargsError);
+    vdev.registerDriver({ name: 'net_tap', probe: () => Promise.resolve(), remove: () => Promise.resolve() });
+    expect(parseDevargs(registry, 'net_tap0').name).toBe('net_tap0');
+  });
+});

@@ -31,28 +31,52 @@ export function splitSavedArgs(prgname: string, argv: readonly string[]): { eal:
 
 type HistoryEntry = Record<string, TelemetryValue>;
 
-/** Keeps the last hotplug events of `hotplug` for /eal_ts/hotplug. */
+/** A kept event: when (ms since the epoch) and what, formatted only when somebody asks. */
+interface Kept {
+  readonly at: number;
+  /** A device event's fields (not the event: it holds the Device), or the rollback event as it came. */
+  readonly event: Pick<HotplugDeviceEvent, 'devargs' | 'bus' | 'name' | 'rollback'> | HotplugRollbackEvent;
+  readonly kind: 'attached' | 'detached' | 'rolled-back';
+}
+
+function describeKept({ at, event, kind }: Kept): HistoryEntry {
+  const time = new Date(at).toISOString();
+  if (kind !== 'rolled-back') {
+    const e = event as Pick<HotplugDeviceEvent, 'devargs' | 'bus' | 'name' | 'rollback'>;
+    return { time, event: kind, devargs: e.devargs, bus: e.bus, name: e.name, rollback: e.rollback ? 1 : 0 };
+  }
+  const e = event as HotplugRollbackEvent;
+  return {
+    time,
+    event: 'rolled-back',
+    op: e.op,
+    devargs: e.devargs,
+    ...(e.bus !== undefined ? { bus: e.bus } : {}),
+    ...(e.name !== undefined ? { name: e.name } : {}),
+    result: e.code,
+    errno: e.errno,
+    ...(e.peer !== undefined ? { peer: e.peer } : {}),
+    reason: e.reason,
+  };
+}
+
+/**
+ * Keeps the last hotplug events of `hotplug` for /eal_ts/hotplug. An event
+ * is kept as it came, with Date.now(); the entry (ISO time, fields) is built
+ * when /eal_ts/hotplug is read, not on every attach and detach (issue 11).
+ */
 export class HotplugHistory {
-  readonly #entries: HistoryEntry[] = [];
+  readonly #kept: Kept[] = [];
   readonly #detach: () => void;
 
   constructor(hotplug: Hotplug) {
-    const device = (event: 'attached' | 'detached') => (e: HotplugDeviceEvent) =>
-      this.#add({ event, devargs: e.devargs, bus: e.bus, name: e.name, rollback: e.rollback ? 1 : 0 });
+    const device =
+      (kind: 'attached' | 'detached') =>
+      (e: HotplugDeviceEvent): void =>
+        this.#add(kind, { devargs: e.devargs, bus: e.bus, name: e.name, rollback: e.rollback });
     const onAttached = device('attached');
     const onDetached = device('detached');
-    const onRolledBack = (e: HotplugRollbackEvent): void =>
-      this.#add({
-        event: 'rolled-back',
-        op: e.op,
-        devargs: e.devargs,
-        ...(e.bus !== undefined ? { bus: e.bus } : {}),
-        ...(e.name !== undefined ? { name: e.name } : {}),
-        result: e.code,
-        errno: e.errno,
-        ...(e.peer !== undefined ? { peer: e.peer } : {}),
-        reason: e.reason,
-      });
+    const onRolledBack = (e: HotplugRollbackEvent): void => this.#add('rolled-back', e);
     hotplug.on('attached', onAttached);
     hotplug.on('detached', onDetached);
     hotplug.on('rolled-back', onRolledBack);
@@ -64,16 +88,16 @@ export class HotplugHistory {
   }
 
   entries(): HistoryEntry[] {
-    return [...this.#entries];
+    return this.#kept.map(describeKept);
   }
 
   close(): void {
     this.#detach();
   }
 
-  #add(entry: HistoryEntry): void {
-    this.#entries.push({ time: new Date().toISOString(), ...entry });
-    if (this.#entries.length > HOTPLUG_HISTORY_LENGTH) this.#entries.shift();
+  #add(kind: Kept['kind'], event: Kept['event']): void {
+    this.#kept.push({ at: Date.now(), event, kind });
+    if (this.#kept.length > HOTPLUG_HISTORY_LENGTH) this.#kept.shift();
   }
 }
 

@@ -1,6 +1,6 @@
 /** The error of rte_eal_init past the command line, and how init turns any failure into it. */
 import { EalError } from '@eal-ts/bus';
-import { type EalTsErrorOptions, type ErrnoName, errnoNameOf } from '@eal-ts/errno';
+import { type EalTsErrorOptions, type ErrnoName, errnoNameOf, messageOf } from '@eal-ts/errno';
 
 /** Where in rte_eal_init a failure happened. */
 export type EalInitStage =
@@ -22,9 +22,7 @@ export class EalInitError extends EalError {
   }
 }
 
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+export { messageOf } from '@eal-ts/errno';
 
 export function initError(stage: EalInitStage, fallback: ErrnoName, context: string, error: unknown): EalInitError {
   if (error instanceof EalInitError) return error;

@@ -10,6 +10,7 @@
 import type { Logger } from '@eal-ts/log';
 import { TelemetryClient, telemetrySocketName } from '@eal-ts/telemetry';
 import { join } from 'node:path';
+import { messageOf } from '@eal-ts/errno';
 
 export interface PrimaryPortIdsOptions {
   runtimeDir: string;
@@ -53,7 +54,7 @@ export class PrimaryPortIds {
       }
       return ports;
     } catch (error) {
-      this.lastError = error instanceof Error ? error.message : String(error);
+      this.lastError = messageOf(error);
       return null;
     } finally {
       client?.close();

@@ -54,7 +54,7 @@ export class EalTsError<Code extends string = string> extends Error {
     context?: string,
   ): T {
     if (error instanceof this) return error;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     const [code, errno] = errnoFields(error) ?? [fallback, undefined];
     return new this(code, context === undefined ? message : `${context}: ${message}`, {
       cause: error,
@@ -91,4 +91,9 @@ function errnoFields(error: unknown): [ErrnoName, number | undefined] | undefine
   // failure; eal-ts reports a cancelled operation as ECANCELED.
   if ((error as { name?: unknown }).name === 'AbortError') return ['ECANCELED', undefined];
   return undefined;
+}
+
+/** What a thrown value says: an Error's message, anything else as a string. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

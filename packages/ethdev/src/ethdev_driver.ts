@@ -20,6 +20,7 @@ import { EthdevSharedData } from './ethdev_shared_data.js';
 import { MemoryPortTable } from './memory_port_table.js';
 import { checkPortId, checkPortName, type PortTable, type PortTableSnapshot, type SharedPort } from './port_table.js';
 import { EthDev, type EthDevOps } from './rte_ethdev.js';
+import { messageOf } from '@eal-ts/errno';
 
 export interface EthdevPortsOptions {
   /** DPDK's --proc-type, resolved (auto is the EAL's business). */
@@ -277,7 +278,7 @@ export class EthdevPorts extends EventEmitter<EthdevPortsEvents> {
     try {
       this.emit(event, dev);
     } catch (error) {
-      this.logger.err(`a '${event}' listener of port ${dev.portId} threw: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.err(`a '${event}' listener of port ${dev.portId} threw: ${messageOf(error)}`);
     }
   }
 }

@@ -18,25 +18,26 @@
  * path rewrites it as free. The header is written once, into a temporary file
  * that is renamed into place, so a table under the final name is always whole.
  *
- * Synchronous I/O under the lock (issue 11): the lock is tried with a
+ * Synchronous I/O under the lock (issue 11): the lock is first tried with a
  * non-blocking F_SETLK (@eal-ts/sys retries with backoff on timers only when
  * another process holds it), and once held, the whole-table pread (4 KiB for
- * 32 ports, at most 512 KiB for MAX_ETHPORTS_LIMIT) and the one 128-byte slot
- * pwrite are made synchronously on the fd. The file lives in the runtime
- * directory (tmpfs under /run or $XDG_RUNTIME_DIR, or the page cache of /tmp),
- * is never fsync'ed and has just been read or written by a peer, so these
- * calls copy memory to or from the page cache: 1.5 µs for the 4 KiB read on
- * the 2-vCPU bench VM, a few µs for the write — less than the two thread
- * wake-ups a libuv threadpool round trip costs (15–300 µs there), and far
- * below anything that would delay other work on the event loop. The crash
- * semantics do not change: same lock, same single positional slot write.
+ * 32 ports, at most 512 KiB for MAX_ETHPORTS_LIMIT), the comparison with the
+ * last read (one memcmp per slot) and the one 128-byte slot pwrite are each
+ * one call into @eal-ts/sys's addon on the fd (readAtSync, diffChunks,
+ * writeAtSync). The file lives in the runtime directory (tmpfs under /run or
+ * $XDG_RUNTIME_DIR, or the page cache of /tmp), is never fsync'ed and has
+ * just been read or written by a peer, so these calls copy memory to or from
+ * the page cache: 0.5 µs for the 4 KiB read and under 1 µs for the write on
+ * the 2-vCPU bench VM — less than the two thread wake-ups a libuv threadpool
+ * round trip costs (15–300 µs there), and far below anything that would
+ * delay other work on the event loop. The crash semantics do not change:
+ * same lock, same single positional slot write.
  */
-import { readSync, writeSync } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { LogRegistry, type Logger } from '@eal-ts/log';
-import { setRecordLock } from '@eal-ts/sys';
+import { diffChunks, readAtSync, setRecordLock, trySetRecordLockSync, writeAtSync } from '@eal-ts/sys';
 
 import { EthdevError } from './errors.js';
 import { AsyncMutex } from './mutex.js';
@@ -106,16 +107,24 @@ class TableView {
   /** Reads the whole table (under the caller's lock); true when it differs from the last read. */
   load(fd: number): boolean {
     const bytes = this.spare;
-    const length = readFullySync(fd, bytes);
+    const length = readAtSync(fd, bytes, 0);
     const previous = this.current;
-    if (this.valid && length === bytes.length && bytes.equals(previous)) return false;
-    for (let portId = 0; portId < this.maxPorts; portId++) {
-      const offset = slotOffset(portId);
-      const end = offset + SLOT_SIZE;
-      const whole = end <= length;
-      // Unchanged whole slot: its decoding stands. Anything else is decoded from what was read.
-      if (this.valid && whole && bytes.compare(previous, offset, end, offset, end) === 0) continue;
-      this.decoded[portId] = decodeSlot(bytes.subarray(offset, Math.min(end, Math.max(offset, length))), portId);
+    if (this.valid && length === bytes.length) {
+      // One memcmp per 128-byte chunk in one addon call; chunk 0 is the header, chunk k + 1 is slot k.
+      const changed = diffChunks(bytes, previous, SLOT_SIZE);
+      if (changed.length === 0) return false;
+      for (const chunk of changed) {
+        if (chunk === 0) continue;
+        const portId = chunk - 1;
+        const offset = slotOffset(portId);
+        this.decoded[portId] = decodeSlot(bytes.subarray(offset, offset + SLOT_SIZE), portId);
+      }
+    } else {
+      // No trusted base (the first read, or the last one was short): decode what was read.
+      for (let portId = 0; portId < this.maxPorts; portId++) {
+        const offset = slotOffset(portId);
+        this.decoded[portId] = decodeSlot(bytes.subarray(offset, Math.min(offset + SLOT_SIZE, Math.max(offset, length))), portId);
+      }
     }
     // A short read (a truncated file) is never trusted as a base for the next comparison.
     this.valid = length === bytes.length;
@@ -256,11 +265,11 @@ export class EthdevSharedData implements PortTable {
       // The header never changes once the file has its name, so no lock is needed to read it.
       const bytes = await readFully(handle, HEADER_SIZE, 0);
       const header = decodeHeader(bytes, path);
-      const { size } = await handle.stat();
-      if (size < tableSize(header.maxPorts)) {
-        throw new EthdevError('EBADMSG', `${path}: ${size} bytes, its ${header.maxPorts} slots need ${tableSize(header.maxPorts)}`);
+      const stat = await handle.stat();
+      if (stat.size < tableSize(header.maxPorts)) {
+        throw new EthdevError('EBADMSG', `${path}: ${stat.size} bytes, its ${header.maxPorts} slots need ${tableSize(header.maxPorts)}`);
       }
-      return await EthdevSharedData.wrap(handle, path, header, options);
+      return await EthdevSharedData.wrap(handle, path, header, options, stat);
     } catch (error) {
       await handle.close().catch(() => undefined);
       throw error;
@@ -272,12 +281,14 @@ export class EthdevSharedData implements PortTable {
     path: string,
     header: TableHeader,
     options: SharedDataOptions,
+    /** The file's stat when the caller has it already (a secondary's open). */
+    known?: { dev: number; ino: number },
   ): Promise<EthdevSharedData> {
     const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
     if (!Number.isSafeInteger(lockTimeoutMs) || lockTimeoutMs < 0) {
       throw new EthdevError('EINVAL', `lockTimeoutMs must be a non-negative whole number of ms, got ${String(lockTimeoutMs)}`);
     }
-    const { dev, ino } = await handle.stat();
+    const { dev, ino } = known ?? (await handle.stat());
     const key = `${dev}:${ino}`;
     return new EthdevSharedData(handle, path, header, acquireFileMutex(key), key, options.logger ?? defaultLogger(), lockTimeoutMs);
   }
@@ -335,31 +346,61 @@ export class EthdevSharedData implements PortTable {
     });
   }
 
-  /** Runs `work` on the decoded slots while holding the in-process mutex and the fcntl lock. */
+  /**
+   * Runs `work` on the decoded slots while holding the in-process mutex and
+   * the fcntl lock. `work` is synchronous, so when nothing in this process
+   * holds or waits for the table and the first non-blocking F_SETLK takes
+   * the lock, the whole critical section (lock, read, work, write, unlock)
+   * runs now, in this call, and no other task can interleave; only a lock
+   * held elsewhere (or a queue here) takes the async path, which waits with
+   * backoff under the deadline (issue 11: no promise machinery per attach).
+   */
   private locked<T>(type: 'read' | 'write', work: (slots: DecodedSlot[]) => T): Promise<T> {
     if (this.isClosed) return Promise.reject(new EthdevError('EBADF', `the port table ${this.path} is closed`));
+    if (this.mutex.pending === 0) {
+      const fd = this.handle.fd;
+      try {
+        if (trySetRecordLockSync(fd, type)) {
+          let result: T;
+          try {
+            result = this.underLock(type, work);
+          } finally {
+            trySetRecordLockSync(fd, 'unlock');
+          }
+          return Promise.resolve(result);
+        }
+      } catch (error) {
+        // What the async path would reject with: the lock's SysError, or what the work threw.
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        return Promise.reject(error);
+      }
+    }
     return this.mutex.run(async () => {
       if (this.isClosed) throw new EthdevError('EBADF', `the port table ${this.path} is closed`);
       const fd = this.handle.fd;
       await setRecordLock(fd, type, { start: 0, length: 0 }, { wait: true, timeoutMs: this.lockTimeoutMs, name: this.path });
       try {
-        // Synchronous on purpose: a page-cache copy, see the top of this file.
-        const changed = this.view.load(fd);
-        const slots = this.view.slots();
-        if (changed) this.reporter.note(slots);
-        const result = work(slots);
-        if (type === 'write') this.reporter.note(slots);
-        return result;
+        return this.underLock(type, work);
       } finally {
         await setRecordLock(fd, 'unlock', { start: 0, length: 0 });
       }
     });
   }
 
+  /** The critical section: read the table, run `work`, report corruption. */
+  private underLock<T>(type: 'read' | 'write', work: (slots: DecodedSlot[]) => T): T {
+    const changed = this.view.load(this.handle.fd);
+    const slots = this.view.slots();
+    if (changed) this.reporter.note(slots);
+    const result = work(slots);
+    if (type === 'write') this.reporter.note(slots);
+    return result;
+  }
+
   /** One synchronous pwrite of the slot (under the write lock; see the top of this file). */
   private writeSlot(write: SlotWrite): void {
     const data = encodeSlot(write);
-    const written = writeSync(this.handle.fd, data, 0, data.length, slotOffset(write.portId));
+    const written = writeAtSync(this.handle.fd, data, slotOffset(write.portId));
     // A slot update must be one write: a short one is an error, the torn slot is left for repair.
     if (written !== data.length) {
       throw new EthdevError('EIO', `short write to the port table: ${written} of ${data.length} bytes`);
@@ -384,16 +425,6 @@ async function readFully(handle: FileHandle, length: number, position: number): 
 }
 
 /** Fills `buffer` from the start of the file; the bytes read, fewer only at end of file (page-cached file, see the top of this file). */
-function readFullySync(fd: number, buffer: Buffer): number {
-  let done = 0;
-  while (done < buffer.length) {
-    const bytesRead = readSync(fd, buffer, done, buffer.length - done, done);
-    if (bytesRead === 0) return done;
-    done += bytesRead;
-  }
-  return done;
-}
-
 /** Writes `data` at `position` (the new table's image, before it has its name). */
 async function writeFully(handle: FileHandle, data: Buffer, position: number): Promise<void> {
   let done = 0;

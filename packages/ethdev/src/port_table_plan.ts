@@ -49,17 +49,27 @@ export function planAllocate(
   name: string,
   options: TableAllocateOptions,
 ): { writes: SlotWrite[]; port: SharedPort } {
-  if (findByName(slots, name)) {
-    throw new EthdevError('EEXIST', `Ethernet device with name ${name} already allocated`);
+  // One pass over the slots (issue 11): the name's owner, the first free id, any corrupt slot.
+  let firstFree = -1;
+  let corrupt = 0;
+  for (let portId = 0; portId < slots.length; portId++) {
+    const slot = slots[portId]!;
+    if (slot.kind === 'allocated') {
+      if (slot.port.name === name) throw new EthdevError('EEXIST', `Ethernet device with name ${name} already allocated`);
+    } else if (slot.kind === 'free') {
+      if (firstFree < 0) firstFree = portId;
+    } else corrupt++;
   }
-  const writes = options.repair === true ? planRepair(slots) : [];
+  // A repair frees the corrupt slots first, and the lowest free id is looked for again after it.
+  const writes = options.repair === true && corrupt > 0 ? planRepair(slots) : [];
+  if (writes.length > 0) {
+    corrupt = 0;
+    firstFree = slots.findIndex((slot) => slot.kind === 'free');
+  }
   const preferred = options.preferredPortId;
   const portId =
-    preferred !== undefined && Number.isInteger(preferred) && slots[preferred]?.kind === 'free'
-      ? preferred
-      : slots.findIndex((slot) => slot.kind === 'free');
+    preferred !== undefined && Number.isInteger(preferred) && slots[preferred]?.kind === 'free' ? preferred : firstFree;
   if (portId < 0) {
-    const corrupt = slots.filter((slot) => slot.kind === 'corrupt').length;
     throw new EthdevError(
       'ENOSPC',
       `Reached maximum number of Ethernet ports (${slots.length})` +

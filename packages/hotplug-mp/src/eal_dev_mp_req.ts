@@ -92,11 +92,12 @@ export function encodeEalDevMpReq(req: EalDevMpReq): Uint8Array {
   if (!Number.isInteger(req.result) || req.result < -0x8000_0000 || req.result > 0x7fff_ffff) {
     throw new RangeError(`hotplug result ${req.result} is not an int32`);
   }
-  checkDevargsLength(req.devargs);
   const out = new Uint8Array(EAL_DEV_MP_REQ_SIZE);
+  // Encoded once, straight into the field; one that does not fit with its NUL is refused as checkDevargsLength does.
+  const { read, written } = utf8.encodeInto(req.devargs, out.subarray(OFFSET_DEVARGS, OFFSET_RESULT - 1));
+  if (read !== req.devargs.length || written >= EAL_DEV_MP_DEV_ARGS_MAX_LEN || req.devargs.includes('\0')) checkDevargsLength(req.devargs);
   const view = new DataView(out.buffer);
   view.setInt32(OFFSET_T, req.t, true);
-  out.set(utf8.encode(req.devargs), OFFSET_DEVARGS);
   view.setInt32(OFFSET_RESULT, req.result, true);
   return out;
 }

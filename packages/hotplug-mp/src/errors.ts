@@ -64,6 +64,4 @@ export function describeResult(result: number): string {
   return `${name ?? 'errno'} (${result})`;
 }
 
-export function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+export { messageOf as describeError } from '@eal-ts/errno';

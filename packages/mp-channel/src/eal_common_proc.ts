@@ -1,5 +1,6 @@
 import { errnoNameOf } from '@eal-ts/errno';
 import { LogLevel, LogRegistry, type Logger } from '@eal-ts/log';
+import { closeFdsQuietly } from '@eal-ts/sys';
 import { resolve } from 'node:path';
 import { systemClock } from './clock.js';
 import { mpSocketPath, secondarySocketPath } from './eal_filesystem.js';
@@ -18,7 +19,7 @@ import {
   type DecodedMpMsg,
   type MpLayout,
 } from './rte_mp_msg.js';
-import { closeFdsSync, describe, runAction } from './mp_action.js';
+import { describe, runAction } from './mp_action.js';
 import { PendingRequests } from './mp_request.js';
 import type { MpEndpoint, MpTransport, ReceivedDatagram } from './transport.js';
 import type { ProcessType } from './eal_proc_type.js';
@@ -274,6 +275,7 @@ export class MpChannel {
       // Datagrams that arrived before open() finished will never be handled.
       for (const d of this.#backlog ?? []) this.#closeFds(d.fds);
       this.#backlog = undefined;
+      this.#transport.releaseDir?.(this.runtimeDir);
       await this.#endpoint?.close();
     })();
     return this.#closing;
@@ -420,7 +422,7 @@ export class MpChannel {
   #closeFds(fds: readonly number[]): void {
     if (fds.length === 0) return;
     if (this.#transport.closeFds) this.#transport.closeFds(fds);
-    else closeFdsSync(fds);
+    else closeFdsQuietly(fds);
   }
 
   #trusted(uid: number): boolean {

@@ -1,23 +1,11 @@
 // The receiving side's actions (rte_mp_t): running one on a message and the
 // ownership of the fds that came with it (DPDK's cleanup_msg_fds for every
 // message nobody keeps the descriptors of).
+import { messageOf as describe } from '@eal-ts/errno';
 import type { Logger } from '@eal-ts/log';
-import { closeSync } from 'node:fs';
 import type { MpAction, MpReceivedMessage } from './mp_types.js';
 
-export function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-export function closeFdsSync(fds: readonly number[]): void {
-  for (const fd of fds) {
-    try {
-      closeSync(fd);
-    } catch {
-      // Already closed by someone else (or never ours in memory): nothing to release.
-    }
-  }
-}
+export { describe };
 
 /** A received message whose fds are the channel's until the action takes them. */
 class ReceivedMessage implements MpReceivedMessage {

@@ -3,6 +3,7 @@ import { MpChannel } from './eal_common_proc.js';
 import type { MpTrace, MpUnhandledAction } from './mp_types.js';
 import type { MpLayout } from './rte_mp_msg.js';
 import type { MpTransport } from './transport.js';
+import { messageOf } from '@eal-ts/errno';
 
 /** Turns one action's param into words for people; may throw for a param it cannot read. */
 export type MpParamDecoder = (param: Uint8Array) => string;
@@ -38,7 +39,7 @@ export class MpParamDecoders {
     try {
       return decoder(param);
     } catch (error) {
-      return `undecodable: ${error instanceof Error ? error.message : String(error)}`;
+      return `undecodable: ${messageOf(error)}`;
     }
   }
 }

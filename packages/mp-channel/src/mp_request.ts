@@ -86,6 +86,8 @@ export class PendingRequests {
         }
       }
     }
+    // Nobody to ask (a primary without secondaries): done, no timer, no table entry (issue 11).
+    if (peers.length === 0) return Promise.resolve({ nbSent: 0, nbReceived: 0, replies: [] });
     let resolve!: (response: MpResponse) => void;
     let reject!: (reason: unknown) => void;
     const promise = new Promise<MpResponse>((res, rej) => {

@@ -1,4 +1,4 @@
-import { fstatSync, readdirSync } from 'node:fs';
+import { type BigIntStats, fstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { matchMpSocketFilter } from './eal_filesystem.js';
 
@@ -39,9 +39,11 @@ export class PeerLists {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** `dir`'s mp_socket_* paths, sorted; `fd` is the directory, open and flocked by the caller. */
-  list(dir: string, fd: number): string[] {
-    const stat = fstatSync(fd, { bigint: true });
+  /**
+   * `dir`'s mp_socket_* paths, sorted; `fd` is the directory, open and
+   * flocked by the caller, `stat` its fstat when the caller has it already.
+   */
+  list(dir: string, fd: number, stat: BigIntStats = fstatSync(fd, { bigint: true })): string[] {
     const cached = this.#cache.get(dir);
     if (
       cached &&

@@ -14,6 +14,20 @@ export class RwLock {
     return this.#readers === 0 && !this.#writer && this.#queue.length === 0;
   }
 
+  /**
+   * Takes the lock now if it can be granted at once (nobody waits; no
+   * writer; for 'exclusive', no reader): the releaser, else undefined (then
+   * queue with `acquire`). Saves a promise when the lock is free.
+   */
+  tryAcquire(mode: 'shared' | 'exclusive'): (() => void) | undefined {
+    if (this.#queue.length > 0 || this.#writer) return undefined;
+    if (mode === 'exclusive') {
+      if (this.#readers > 0) return undefined;
+      this.#writer = true;
+    } else this.#readers++;
+    return this.#releaser(mode);
+  }
+
   acquire(mode: 'shared' | 'exclusive'): Promise<() => void> {
     return new Promise((resolve) => {
       this.#queue.push({ mode, grant: () => resolve(this.#releaser(mode)) });

@@ -54,4 +54,9 @@ export interface MpTransport {
    * sender's own numbers, so it must not close them.
    */
   closeFds?(fds: readonly number[]): void;
+  /**
+   * The channel of `dir` is closed: let go of anything kept open for `dir`
+   * between broadcasts (UnixTransport keeps the directory's fd it flocks).
+   */
+  releaseDir?(dir: string): void;
 }

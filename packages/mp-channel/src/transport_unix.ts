@@ -1,5 +1,5 @@
-import { flock, UnixDgramSocket } from '@eal-ts/sys';
-import { closeSync, openSync } from 'node:fs';
+import { flock, tryFlockSync, UnixDgramSocket } from '@eal-ts/sys';
+import { type BigIntStats, closeSync, fstatSync, openSync } from 'node:fs';
 import { open, readdir, readFile, realpath, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { matchFbarrayFilter, matchMpSocketFilter } from './eal_filesystem.js';
@@ -37,8 +37,10 @@ async function removeIfExists(path: string): Promise<void> {
 /** One shared flock on a directory, held for as many of our readers as overlap. */
 interface SharedHold {
   count: number;
-  /** The directory's fd: closing it drops the flock. */
-  readonly fd: Promise<number>;
+  /** The directory's kept fd, flocked LOCK_SH (a promise of it while the flock is being waited for). */
+  fd: number | Promise<number>;
+  /** The directory's fstat, taken under the flock: PeerLists works from it. */
+  stat?: BigIntStats;
 }
 
 /**
@@ -51,7 +53,8 @@ interface SharedHold {
  * files would otherwise exclude each other.
  *
  * No libuv threadpool round trip on the broadcast's path (issue 11): the
- * directory is opened and closed, and listed under its shared flock, with
+ * directory's fd is kept open between broadcasts (closed by releaseDir when
+ * the channel closes), flocked and listed under its shared flock with
  * synchronous calls, and the flock is a non-blocking attempt (retried on
  * timers only while a peer binds under the exclusive one). The runtime
  * directory is local (tmpfs under /run or $XDG_RUNTIME_DIR, or /tmp) and
@@ -65,6 +68,10 @@ export class UnixTransport implements MpTransport {
   readonly #options: Required<UnixTransportOptions>;
   readonly #locks = new Map<string, RwLock>();
   readonly #shared = new Map<string, SharedHold>();
+  /** Per runtime directory, the fd the broadcasts flock (see #sharedFd); released by releaseDir. */
+  readonly #dirFds = new Map<string, number>();
+  /** Directories whose kept fd is closed once the broadcast holding it ends. */
+  readonly #closeAfterHold = new Set<string>();
   readonly #peers = new PeerLists();
 
   constructor(options: UnixTransportOptions = {}) {
@@ -102,7 +109,21 @@ export class UnixTransport implements MpTransport {
   }
 
   async withPeers<T>(dir: string, fn: (peers: string[]) => Promise<T>, options: MpLockOptions = {}): Promise<T> {
-    return this.#withDirLock(dir, 'shared', options.signal, async (fd) => fn(this.#peers.list(dir, fd)));
+    return this.#withDirLock(dir, 'shared', options.signal, async (fd) => fn(this.#peers.list(dir, fd, this.#shared.get(dir)?.stat)));
+  }
+
+  /**
+   * The channel of `dir` is closing: the fd its broadcasts flock is closed
+   * now, or when the broadcast holding it ends. A later broadcast opens it again.
+   */
+  releaseDir(dir: string): void {
+    if (this.#shared.has(dir)) {
+      this.#closeAfterHold.add(dir);
+      return;
+    }
+    const fd = this.#dirFds.get(dir);
+    this.#dirFds.delete(dir);
+    if (fd !== undefined) closeSync(fd);
   }
 
   async unlink(path: string): Promise<void> {
@@ -180,7 +201,8 @@ export class UnixTransport implements MpTransport {
     signal?.throwIfAborted();
     let lock = this.#locks.get(dir);
     if (!lock) this.#locks.set(dir, (lock = new RwLock()));
-    const release = await lock.acquire(mode);
+    // Free in this process (the usual case): granted now, no await (issue 11).
+    const release = lock.tryAcquire(mode) ?? (await lock.acquire(mode));
     try {
       // Waiting behind our own process's holders is bounded by their own work; the flock below by lockTimeoutMs.
       signal?.throwIfAborted();
@@ -192,11 +214,12 @@ export class UnixTransport implements MpTransport {
           closeSync(fd);
         }
       }
-      const fd = await this.#acquireShared(dir, signal);
+      const held = this.#acquireShared(dir, signal);
+      const fd = typeof held === 'number' ? held : await held;
       try {
         return await fn(fd);
       } finally {
-        await this.#releaseShared(dir);
+        this.#releaseShared(dir);
       }
     } finally {
       release();
@@ -204,37 +227,113 @@ export class UnixTransport implements MpTransport {
     }
   }
 
-  /** Opens `dir` and takes its flock (DPDK: open(O_RDONLY) + flock); the fd, whose close drops it. */
-  async #flockDir(dir: string, mode: 'shared' | 'exclusive', signal: AbortSignal | undefined): Promise<number> {
+  /**
+   * Opens `dir` and takes its flock (DPDK: open(O_RDONLY) + flock); the fd,
+   * whose close drops it. A free lock is taken by the first non-blocking
+   * attempt, synchronously (a number comes back); only a lock held by
+   * another process waits, with backoff under lockTimeoutMs (a promise).
+   */
+  #flockDir(dir: string, mode: 'shared' | 'exclusive', signal: AbortSignal | undefined): number | Promise<number> {
     const fd = openSync(dir, 'r');
     try {
-      await flock(fd, mode, { timeoutMs: this.#options.lockTimeoutMs, signal, name: dir });
-      return fd;
+      if (tryFlockSync(fd, mode)) return fd;
     } catch (error) {
       closeSync(fd);
       throw error;
     }
+    return flock(fd, mode, { timeoutMs: this.#options.lockTimeoutMs, signal, name: dir }).then(
+      () => fd,
+      (error: unknown) => {
+        closeSync(fd);
+        throw error;
+      },
+    );
   }
 
-  async #acquireShared(dir: string, signal: AbortSignal | undefined): Promise<number> {
+  /**
+   * The shared flock overlapping readers of `dir` share: the fd now, or a
+   * promise of it while it is being taken. Broadcasts flock one fd of the
+   * directory kept open for the channel's life (LOCK_SH, then LOCK_UN),
+   * where DPDK opens and closes the directory each time: the same lock on
+   * the same inode, two syscalls and a path walk fewer per broadcast
+   * (issue 11). A directory removed since it was opened (no links left) is
+   * opened again by path, so a recreated runtime directory is the one locked
+   * and listed, as DPDK's open would find it.
+   */
+  #acquireShared(dir: string, signal: AbortSignal | undefined): number | Promise<number> {
     let hold = this.#shared.get(dir);
     // The first reader's signal governs the one shared flock the overlapping readers share.
-    if (!hold) this.#shared.set(dir, (hold = { count: 0, fd: this.#flockDir(dir, 'shared', signal) }));
-    hold.count++;
-    try {
-      return await hold.fd;
-    } catch (error) {
-      if (--hold.count === 0) this.#shared.delete(dir);
-      throw error;
+    if (!hold) {
+      const taking: SharedHold = { count: 0, fd: -1 };
+      hold = taking;
+      this.#shared.set(dir, hold);
+      const fd = this.#lockShared(dir, signal, taking, true);
+      taking.fd = fd;
+      if (typeof fd !== 'number') {
+        // Later readers wait for the number; the hold keeps it once known.
+        fd.then(
+          (n) => {
+            taking.fd = n;
+          },
+          () => undefined,
+        );
+      }
     }
+    hold.count++;
+    const fd = hold.fd;
+    if (typeof fd === 'number') return fd;
+    const waiting = hold;
+    return fd.catch((error: unknown) => {
+      if (--waiting.count === 0 && this.#shared.get(dir) === waiting) this.#shared.delete(dir);
+      throw error;
+    });
   }
 
-  async #releaseShared(dir: string): Promise<void> {
+  /** LOCK_SH on the kept fd of `dir` (opened if need be), then the directory's fstat into `hold`. */
+  #lockShared(dir: string, signal: AbortSignal | undefined, hold: SharedHold, retryRemoved: boolean): number | Promise<number> {
+    let fd = this.#dirFds.get(dir);
+    if (fd === undefined) {
+      fd = openSync(dir, 'r');
+      this.#dirFds.set(dir, fd);
+    }
+    const locked = (n: number): number | Promise<number> => {
+      const stat = fstatSync(n, { bigint: true });
+      if (stat.nlink > 0n || !retryRemoved) {
+        hold.stat = stat;
+        return n;
+      }
+      // Removed (and perhaps made again) since we opened it: drop this fd, open the path anew.
+      this.#forgetDirFd(dir, n);
+      return this.#lockShared(dir, signal, hold, false);
+    };
+    try {
+      if (tryFlockSync(fd, 'shared')) return locked(fd);
+    } catch (error) {
+      this.#forgetDirFd(dir, fd);
+      throw error;
+    }
+    const waitingFd = fd;
+    return flock(waitingFd, 'shared', { timeoutMs: this.#options.lockTimeoutMs, signal, name: dir }).then(() => locked(waitingFd));
+  }
+
+  #forgetDirFd(dir: string, fd: number): void {
+    if (this.#dirFds.get(dir) === fd) this.#dirFds.delete(dir);
+    closeSync(fd);
+  }
+
+  /** One reader of `dir` is done; the last one drops the shared flock (LOCK_UN on the kept fd). */
+  #releaseShared(dir: string): void {
     const hold = this.#shared.get(dir);
     if (!hold || --hold.count > 0) return;
     this.#shared.delete(dir);
-    // Closing the only descriptor of the open file releases its flock.
-    closeSync(await hold.fd);
+    // Only a reader that got the fd releases, so it is a number by now.
+    const fd = hold.fd;
+    if (typeof fd !== 'number') return;
+    if (this.#closeAfterHold.delete(dir) || this.#dirFds.get(dir) !== fd) {
+      this.#forgetDirFd(dir, fd);
+      return;
+    }
+    tryFlockSync(fd, 'unlock');
   }
 }
 

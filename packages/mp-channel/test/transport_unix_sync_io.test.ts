@@ -3,7 +3,7 @@
 // and close are synchronous; see UnixTransport's comment), while keeping
 // DPDK's semantics: LOCK_SH on the directory for the whole walk, mp_socket_*
 // only, and a wait (on timers) while another open file holds LOCK_EX.
-import { open, readdir } from 'node:fs/promises';
+import { mkdir, open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { flock, UnixDgramSocket } from '@eal-ts/sys';
@@ -28,8 +28,21 @@ async function canFlock(mode: 'shared' | 'exclusive'): Promise<boolean> {
   }
 }
 
+/** A walk of the runtime directory that stays inside its callback (holding LOCK_SH) until `release()`. */
+async function walkHeldOpen(t: UnixTransport): Promise<{ walk: Promise<void>; release: () => void }> {
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let inside = false;
+  const walk = t.withPeers(rt.dir, async () => {
+    inside = true;
+    await held;
+  });
+  await eventually(() => inside, { what: 'withPeers to run its callback' });
+  return { walk, release };
+}
+
 describe('UnixTransport.withPeers without the threadpool', () => {
-  it('lists mp_socket_* under LOCK_SH with no fs request, and leaves no fd or lock behind', async () => {
+  it('lists mp_socket_* under LOCK_SH with no fs request, leaves no lock behind, and keeps one fd of the directory until releaseDir', async () => {
     for (const name of ['mp_socket', 'mp_socket_9_b', 'mp_socket_8_a']) sockets.push(await UnixDgramSocket.bind(join(rt.dir, name)));
     const t = new UnixTransport();
     const fdsBefore = (await readdir('/proc/self/fd')).length;
@@ -38,20 +51,56 @@ describe('UnixTransport.withPeers without the threadpool', () => {
     expect(value).toEqual([join(rt.dir, 'mp_socket_8_a'), join(rt.dir, 'mp_socket_9_b')]);
 
     // The shared lock is held while fn runs: another reader may share it, a binder may not.
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    let inside = false;
-    const walk = t.withPeers(rt.dir, async () => {
-      inside = true;
-      await held;
-    });
-    await eventually(() => inside, { what: 'withPeers to run its callback' });
+    const { walk, release } = await walkHeldOpen(t);
     expect(await canFlock('shared')).toBe(true);
     expect(await canFlock('exclusive')).toBe(false);
     release();
     await walk;
     expect(await canFlock('exclusive')).toBe(true);
+    // Between broadcasts the directory stays open (unlocked): one fd, the same for every broadcast.
+    expect((await readdir('/proc/self/fd')).length).toBe(fdsBefore + 1);
+    await t.withPeers(rt.dir, () => Promise.resolve());
+    expect((await readdir('/proc/self/fd')).length).toBe(fdsBefore + 1);
+    t.releaseDir(rt.dir);
     expect((await readdir('/proc/self/fd')).length).toBe(fdsBefore);
+  });
+
+  it('closes the kept fd only when the broadcast holding it ends, if releaseDir comes during one', async () => {
+    const t = new UnixTransport();
+    const fdsBefore = (await readdir('/proc/self/fd')).length;
+    const { walk, release } = await walkHeldOpen(t);
+    t.releaseDir(rt.dir);
+    expect(await canFlock('exclusive')).toBe(false);
+    release();
+    await walk;
+    expect(await canFlock('exclusive')).toBe(true);
+    expect((await readdir('/proc/self/fd')).length).toBe(fdsBefore);
+  });
+
+  it('lists a runtime directory removed and made again at the same path, not the removed one it kept open', async () => {
+    const base = join(rt.dir, 'again');
+    await mkdir(base);
+    const t = new UnixTransport();
+    try {
+      sockets.push(await UnixDgramSocket.bind(join(base, 'mp_socket_1_old')));
+      expect(await t.withPeers(base, (peers) => Promise.resolve(peers))).toEqual([join(base, 'mp_socket_1_old')]);
+      await rm(base, { recursive: true });
+      await mkdir(base);
+      sockets.push(await UnixDgramSocket.bind(join(base, 'mp_socket_2_new')));
+      expect(await t.withPeers(base, (peers) => Promise.resolve(peers))).toEqual([join(base, 'mp_socket_2_new')]);
+      // The lock is on the new directory: another open file of it cannot take LOCK_EX during a walk.
+      const walk = t.withPeers(base, async () => {
+        const handle = await open(base, 'r');
+        try {
+          expect(await flock(handle.fd, 'exclusive', { wait: false })).toBe(false);
+        } finally {
+          await handle.close();
+        }
+      });
+      await walk;
+    } finally {
+      t.releaseDir(base);
+    }
   });
 
   it('waits while another open file holds LOCK_EX (a peer binding), then lists what it bound', async () => {

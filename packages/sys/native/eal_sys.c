@@ -1,6 +1,7 @@
 #include <node_api.h>
 
 #include "errors.h"
+#include "file_io.h"
 #include "locks.h"
 #include "unix_dgram.h"
 #include "unix_seqpacket.h"
@@ -18,6 +19,9 @@ static const napi_property_descriptor methods[] = {
     METHOD("recordLock", eal_record_lock, NULL),
     METHOD("recordLockTest", eal_record_lock_test, NULL),
     METHOD("flockLock", eal_flock_lock, NULL),
+    METHOD("readAt", eal_read_at, NULL),
+    METHOD("writeAt", eal_write_at, NULL),
+    METHOD("diffChunks", eal_diff_chunks, NULL),
     METHOD("seqListen", eal_seq_listen, NULL),
     METHOD("seqConnect", eal_seq_connect, NULL),
     METHOD("seqOpen", eal_seq_open, NULL),

@@ -59,6 +59,9 @@ export interface NativeAddon {
   recordLock(fd: number, type: 'read' | 'write' | 'unlock', start: number, length: number): boolean;
   recordLockTest(fdOrPath: number | string, type: 'read' | 'write', start: number, length: number): NativeLockHolder | null;
   flockLock(fd: number, operation: 'shared' | 'exclusive' | 'unlock'): boolean;
+  readAt(fd: number, bytes: Uint8Array, position: number): number;
+  writeAt(fd: number, bytes: Uint8Array, position: number): number;
+  diffChunks(a: Uint8Array, b: Uint8Array, chunkSize: number): number[];
 }
 
 interface AddonResolver {

@@ -72,7 +72,10 @@ export function fromAddon(thrown: unknown): Error {
 /** Runs `work` and settles with the addon's failures as SysError, never throwing synchronously. */
 export function settle<T>(work: () => T | Promise<T>): Promise<T> {
   try {
-    return Promise.resolve(work()).catch((error: unknown) => {
+    const value = work();
+    // Done synchronously (an uncontended lock, say): one settled promise, no rejection handler (issue 11).
+    if (!(value instanceof Promise)) return Promise.resolve(value);
+    return value.catch((error: unknown) => {
       throw fromAddon(error);
     });
   } catch (error) {

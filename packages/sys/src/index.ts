@@ -1,8 +1,9 @@
 export { SysError } from './errors.js';
+export { diffChunks, readAtSync, writeAtSync } from './file_io.js';
 export type { SysErrorOptions } from './errors.js';
 export { UnixDgramSocket } from './unix_dgram.js';
 export type { Credentials, Datagram, UnixDgramSocketEvents, UnixDgramSocketOptions } from './unix_dgram.js';
-export { LockTimeoutError, flock, flockHolder, setRecordLock, testRecordLock } from './locks.js';
+export { LockTimeoutError, flock, flockHolder, setRecordLock, testRecordLock, tryFlockSync, trySetRecordLockSync } from './locks.js';
 export type { ByteRange, LockHolderInfo, LockWaitOptions, RecordLockHolder, RecordLockType } from './locks.js';
 export { UnixSeqpacketServer, UnixSeqpacketSocket } from './unix_seqpacket.js';
 export type {
@@ -13,3 +14,4 @@ export type {
   UnixSeqpacketSocketEvents,
   UnixSeqpacketSocketOptions,
 } from './unix_seqpacket.js';
+export { closeFdsQuietly } from './unix_socket.js';

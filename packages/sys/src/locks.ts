@@ -2,7 +2,7 @@ import { fstatSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
 import { native } from './addon.js';
-import { SysError, settle } from './errors.js';
+import { SysError, fromAddon, settle } from './errors.js';
 import { retryWithBackoff } from './retry.js';
 import { assertFd, assertOneOf, assertPath, optionalBoolean, optionalInteger, optionalObject } from './validate.js';
 
@@ -111,12 +111,15 @@ export function setRecordLock(
   range?: ByteRange,
   options?: LockWaitOptions,
 ): Promise<boolean> {
-  return settle(async () => {
+  return settle(() => {
     assertFd(fd, 'fd');
     assertOneOf(type, RECORD_OPERATIONS, 'type');
     const { start, length } = byteRange(range);
     const o = waitOptions(options, false);
     if (!o.wait || type === 'unlock') return native.recordLock(fd, type, start, length);
+    o.signal?.throwIfAborted();
+    // Uncontended (the usual case): taken at the first attempt, no retry machinery (issue 11).
+    if (native.recordLock(fd, type, start, length)) return true;
     const name = o.name ?? `fd ${fd}`;
     return retry(() => native.recordLock(fd, type, start, length), o, async () => {
       const holder = await testRecordLock(fd, type, range).catch(() => null);
@@ -152,17 +155,56 @@ export function testRecordLock(
  * file holds a conflicting lock.
  */
 export function flock(fd: number, operation: 'shared' | 'exclusive' | 'unlock', options?: LockWaitOptions): Promise<boolean> {
-  return settle(async () => {
+  return settle(() => {
     assertFd(fd, 'fd');
     assertOneOf(operation, FLOCK_OPERATIONS, 'operation');
     const o = waitOptions(options, true);
     if (!o.wait || operation === 'unlock') return native.flockLock(fd, operation);
+    o.signal?.throwIfAborted();
+    // Uncontended (the usual case): taken at the first attempt, no retry machinery (issue 11).
+    if (native.flockLock(fd, operation)) return true;
     const name = o.name ?? `fd ${fd}`;
     return retry(() => native.flockLock(fd, operation), o, async () => {
       const pid = await flockHolder(fd).catch(() => null);
       return new LockTimeoutError('flock', name, { pid }, o.timeoutMs);
     });
   });
+}
+
+/**
+ * One non-blocking fcntl(F_SETLK) attempt, synchronously: true when the lock
+ * is taken (or, for 'unlock', released), false when another process holds a
+ * conflicting one. It never waits (F_SETLK returns at once), so it is safe on
+ * the event loop; it is the first attempt `setRecordLock` makes, for a caller
+ * whose critical section is itself synchronous and which falls back to
+ * `setRecordLock(..., { wait: true })` when this returns false. Throws
+ * SysError (EBADF, EINVAL, ENOLCK, …) or TypeError/RangeError for bad
+ * arguments.
+ */
+export function trySetRecordLockSync(fd: number, type: RecordLockType | 'unlock', range?: ByteRange): boolean {
+  assertFd(fd, 'fd');
+  assertOneOf(type, RECORD_OPERATIONS, 'type');
+  const { start, length } = byteRange(range);
+  try {
+    return native.recordLock(fd, type, start, length);
+  } catch (error) {
+    throw fromAddon(error);
+  }
+}
+
+/**
+ * One non-blocking flock(LOCK_NB) attempt, synchronously: true when taken
+ * (or released), false when another open file holds a conflicting lock.
+ * Never waits; see trySetRecordLockSync.
+ */
+export function tryFlockSync(fd: number, operation: 'shared' | 'exclusive' | 'unlock'): boolean {
+  assertFd(fd, 'fd');
+  assertOneOf(operation, FLOCK_OPERATIONS, 'operation');
+  try {
+    return native.flockLock(fd, operation);
+  } catch (error) {
+    throw fromAddon(error);
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import { native, type NativeDgramHandle, type NativeDgramListener } from './addon.js';
 import { SysError, fromAddon, settle } from './errors.js';
 import { retryWithBackoff } from './retry.js';
-import { NativeSocket, type NativeSocketEvents, closeQuietly, receiveBufferSizeOption } from './unix_socket.js';
+import { NativeSocket, type NativeSocketEvents, closeFdsQuietly, receiveBufferSizeOption } from './unix_socket.js';
 import { MAX_FDS_PER_DATAGRAM, assertBytes, assertFds, assertPath, optionalInteger, optionalObject } from './validate.js';
 
 export interface Credentials {
@@ -125,7 +125,7 @@ export class UnixDgramSocket extends NativeSocket<UnixDgramSocketEvents, NativeD
     const [, data, size, truncated, controlTruncated, peer, fds, credentials] = event;
     if (this.listenerCount('datagram') === 0) {
       // Nobody can ever see these fds: closing them is the only way not to leak.
-      for (const fd of fds) closeQuietly(fd);
+      closeFdsQuietly(fds);
       return;
     }
     this.emit('datagram', { data, size, truncated, controlTruncated, peer, fds, credentials });

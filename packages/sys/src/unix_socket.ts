@@ -29,6 +29,11 @@ export function closeQuietly(fd: number): void {
   }
 }
 
+/** Closes received fds nobody will own (one already closed elsewhere is skipped). */
+export function closeFdsQuietly(fds: readonly number[]): void {
+  for (const fd of fds) closeQuietly(fd);
+}
+
 /** What every kind of socket emits; each kind adds its own events. */
 export interface NativeSocketEvents {
   error: [SysError];

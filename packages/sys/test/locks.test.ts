@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { SysError, flock, setRecordLock, testRecordLock } from '../src/index.js';
+import { SysError, flock, setRecordLock, testRecordLock, tryFlockSync, trySetRecordLockSync } from '../src/index.js';
 import { Child, eventually, killChildren, makeTempDir, removeTempDirs, within } from './helpers.js';
 
 const handles: FileHandle[] = [];
@@ -168,5 +168,44 @@ describe('flock', () => {
     closeSync(fd);
     await expect(flock(fd, 'exclusive', { wait: false })).rejects.toMatchObject({ code: 'EBADF', syscall: 'flock' });
     await expect(flock(fd, 'exclusive')).rejects.toMatchObject({ code: 'EBADF', syscall: 'flock' });
+  });
+});
+
+describe('one synchronous attempt (trySetRecordLockSync, tryFlockSync)', () => {
+  it("returns false while a child holds the record lock, true once it is free, and the child then sees this process as the holder", async () => {
+    const dir = await makeTempDir();
+    const file = join(dir, 'table');
+    writeFileSync(file, Buffer.alloc(64));
+    const child = await Child.peer();
+    expect(await child.request('setRecordLock', { path: file, type: 'write', range: { start: 0, length: 0 } })).toBe(true);
+    const fd = await openHere(file);
+    expect(trySetRecordLockSync(fd, 'read')).toBe(false);
+    expect(trySetRecordLockSync(fd, 'write', { start: 10, length: 1 })).toBe(false);
+    expect(await child.request('setRecordLock', { path: file, type: 'unlock', range: { start: 0, length: 0 } })).toBe(true);
+    expect(trySetRecordLockSync(fd, 'write')).toBe(true);
+    expect(await child.request('testRecordLock', { path: file, type: 'read' })).toEqual({ type: 'write', pid: process.pid, start: 0, length: 0 });
+    expect(trySetRecordLockSync(fd, 'unlock')).toBe(true);
+    expect(await child.request('testRecordLock', { path: file, type: 'write' })).toBeNull();
+  });
+
+  it('returns false while another open file holds the flock, and throws SysError EBADF or TypeError synchronously for a bad fd or operation', async () => {
+    const dir = await makeTempDir();
+    const holder = openSync(dir, 'r');
+    const fd = openSync(dir, 'r');
+    fds.push(holder, fd);
+    expect(tryFlockSync(holder, 'exclusive')).toBe(true);
+    expect(tryFlockSync(fd, 'shared')).toBe(false);
+    expect(tryFlockSync(holder, 'unlock')).toBe(true);
+    expect(tryFlockSync(fd, 'shared')).toBe(true);
+    expect(tryFlockSync(holder, 'shared')).toBe(true);
+    expect(tryFlockSync(holder, 'exclusive')).toBe(false);
+
+    const closed = openSync(dir, 'r');
+    closeSync(closed);
+    expect(() => tryFlockSync(closed, 'shared')).toThrow(SysError);
+    expect(() => tryFlockSync(closed, 'shared')).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'flock' }) as Error);
+    expect(() => trySetRecordLockSync(closed, 'read')).toThrow(expect.objectContaining({ code: 'EBADF' }) as Error);
+    expect(() => tryFlockSync(fd, 'both' as 'shared')).toThrow(TypeError);
+    expect(() => trySetRecordLockSync(-1, 'read')).toThrow(RangeError);
   });
 });

@@ -15,7 +15,7 @@ import { runInterruptSteps } from './cleanup.js';
 import { runRoundTripBench } from './roundtrip_bench.js';
 
 const USAGE = `usage: eal-bench [roundtrip] [--rounds R] [-n ITERATIONS] [--warmup N] [--compare LABEL=OTHER_CHECKOUT ...]
-       eal-bench hotplug [--rounds R] [--warmup N] [--ns 0,1,2,4,8,16] [--startup-rounds R] [--svg PATH|--no-svg] [--json PATH] [--no-dpdk]
+       eal-bench hotplug [--rounds R] [--warmup N] [--repeat K] [--ns 0,1,2,4,8,16] [--startup-rounds R] [--svg PATH|--no-svg] [--json PATH] [--no-dpdk]
                          [--compare LABEL=PATH/apps/hotplug-mp/bin/hotplug-mp.js ...]
        eal-bench profile [--n-secondaries N] [--ops K] [--out DIR] [--app PATH/apps/hotplug-mp/bin/hotplug-mp.js]
 `;
@@ -27,6 +27,7 @@ const { values, positionals } = parseArgs({
     rounds: { type: 'string' },
     iterations: { type: 'string', short: 'n' },
     warmup: { type: 'string' },
+    repeat: { type: 'string' },
     ns: { type: 'string', default: '0,1,2,4,8,16' },
     'startup-rounds': { type: 'string', default: '10' },
     svg: { type: 'string' },
@@ -97,6 +98,7 @@ try {
       ns,
       rounds: int('rounds', values.rounds, 40, 1),
       warmup: int('warmup', values.warmup, 5, 0),
+      repeat: int('repeat', values.repeat, 1, 1),
       startupRounds: int('startup-rounds', values['startup-rounds'], 10, 1),
       svgPath: values['no-svg'] ? null : (values.svg ?? join(repoRoot, 'docs', 'bench-hotplug.svg')),
       jsonPath: values.json ?? null,

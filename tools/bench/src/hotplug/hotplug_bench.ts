@@ -6,7 +6,7 @@
 // from the write to the arrival of the result line. Interleaving puts both
 // under the same load and the same bimodal wake-up cost of this VM.
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
@@ -23,6 +23,12 @@ export interface HotplugOptions {
   readonly ns: readonly number[];
   readonly rounds: number;
   readonly warmup: number;
+  /**
+   * Whole runs of the measurement, each with fresh processes: this VM's
+   * wake-up cost moves from run to run, so a ratio is reported per run and
+   * as the median over the runs.
+   */
+  readonly repeat: number;
   readonly startupRounds: number;
   readonly svgPath: string | null;
   readonly jsonPath: string | null;
@@ -49,17 +55,30 @@ type Impl = string;
 interface ImplResult {
   attach: number[];
   detach: number[];
-  /** CPU time (user + system, all threads, from /proc/<pid>/stat) per attach+detach pair, ms: primary, and the mean of the secondaries. */
-  cpuPerPairMs: { primary: number; secondary: number };
+  /**
+   * CPU time per attach+detach pair, ms, from the scheduler's per-thread
+   * run time (/proc/<pid>/task/<tid>/schedstat, ns): the primary and the
+   * mean of the secondaries, all threads and the main thread alone.
+   */
+  cpuPerPairMs: { primary: number; secondary: number; primaryMain: number; secondaryMain: number };
 }
 export type HotplugResults = Record<number, Partial<Record<Impl, ImplResult>>>;
 
-let clockTicks = 100;
-/** utime + stime of a process (all its threads), in ms. */
-async function cpuMs(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
+/** Time on CPU of one thread, ms (the first field of schedstat is ns). */
+async function threadCpuMs(pid: number, tid: string): Promise<number> {
+  const text = await readFile(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').catch(() => '0');
+  return Number(text.split(' ')[0]) / 1e6;
+}
+
+/**
+ * Time on CPU of a process, ms: all its threads (those alive when read) and
+ * its main thread alone. schedstat counts nanoseconds, where /proc/<pid>/stat
+ * counts 10 ms ticks that a 0.3 ms operation mostly falls between.
+ */
+async function cpuMs(pid: number): Promise<{ all: number; main: number }> {
+  const tids = await readdir(`/proc/${pid}/task`);
+  const times = await Promise.all(tids.map((tid) => threadCpuMs(pid, tid)));
+  return { all: times.reduce((a, b) => a + b, 0), main: await threadCpuMs(pid, String(pid)) };
 }
 
 const f2 = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : '—');
@@ -76,7 +95,7 @@ async function measureAtN(impls: readonly Implementation[], n: number, o: Hotplu
       }
     }
     const out: Partial<Record<Impl, ImplResult>> = {};
-    for (const c of clusters) out[c.impl.name] = { attach: [], detach: [], cpuPerPairMs: { primary: NaN, secondary: NaN } };
+    for (const c of clusters) out[c.impl.name] = { attach: [], detach: [], cpuPerPairMs: { primary: NaN, secondary: NaN, primaryMain: NaN, secondaryMain: NaN } };
     const cpuBefore = await Promise.all(clusters.map((c) => Promise.all(c.pids.map(cpuMs))));
     for (let r = 0; r < o.rounds; r++) {
       const order = r % 2 === 0 ? clusters : [...clusters].reverse();
@@ -86,9 +105,15 @@ async function measureAtN(impls: readonly Implementation[], n: number, o: Hotplu
     }
     const cpuAfter = await Promise.all(clusters.map((c) => Promise.all(c.pids.map(cpuMs))));
     clusters.forEach((c, k) => {
-      const used = cpuAfter[k]!.map((v, i) => (v - cpuBefore[k]![i]!) / o.rounds);
+      const used = cpuAfter[k]!.map((v, i) => ({ all: (v.all - cpuBefore[k]![i]!.all) / o.rounds, main: (v.main - cpuBefore[k]![i]!.main) / o.rounds }));
       const secondaries = used.slice(1);
-      out[c.impl.name]!.cpuPerPairMs = { primary: used[0]!, secondary: secondaries.length ? secondaries.reduce((a, b) => a + b, 0) / secondaries.length : NaN };
+      const mean = (values: number[]): number => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN);
+      out[c.impl.name]!.cpuPerPairMs = {
+        primary: used[0]!.all,
+        primaryMain: used[0]!.main,
+        secondary: mean(secondaries.map((s) => s.all)),
+        secondaryMain: mean(secondaries.map((s) => s.main)),
+      };
     });
     return out;
   } finally {
@@ -111,16 +136,22 @@ export async function runHotplugBench(o: HotplugOptions): Promise<void> {
       ealTs(),
       ...o.compare.map((c) => ealTs([], {}, c.app, c.label)),
     ];
-    clockTicks = Number((await run('getconf', ['CLK_TCK'])).stdout.trim()) || 100;
     const dpdkVersion = setup ? (await run('pkg-config', ['--modversion', 'libdpdk'])).stdout.trim() : null;
     say(`load average before: ${load()}; node ${process.version}${dpdkVersion ? `; DPDK ${dpdkVersion}` : ''}; ${o.rounds} rounds (+${o.warmup} warm-up) per N`);
 
-    const results: HotplugResults = {};
-    for (const n of o.ns) {
-      const r = await measureAtN(impls, n, o);
-      results[n] = r;
-      say(`N=${n}: ` + impls.map((i) => `${i.name} attach ${f2(opStats(r[i.name]!.attach).median)} / detach ${f2(opStats(r[i.name]!.detach).median)} ms`).join(', ') + ` (load ${load()})`);
+    const runs: HotplugResults[] = [];
+    for (let k = 1; k <= o.repeat; k++) {
+      const results: HotplugResults = {};
+      for (const n of o.ns) {
+        const r = await measureAtN(impls, n, o);
+        results[n] = r;
+        const which = o.repeat > 1 ? `run ${k}/${o.repeat} ` : '';
+        say(`${which}N=${n}: ` + impls.map((i) => `${i.name} attach ${f2(opStats(r[i.name]!.attach).median)} / detach ${f2(opStats(r[i.name]!.detach).median)} ms`).join(', ') + ` (load ${load()})`);
+      }
+      runs.push(results);
     }
+    // One run's samples as they are; several runs' samples pooled (the per-run ratios are printed apart).
+    const results = o.repeat === 1 ? runs[0]! : pooled(runs, impls, o.ns);
 
     const useTime = await hasTime();
     const subjects: Subject[] = [...impls, 'node -e 0'];
@@ -131,6 +162,7 @@ export async function runHotplugBench(o: HotplugOptions): Promise<void> {
     }
 
     printTable(impls, results, o.ns, say);
+    if (o.repeat > 1) printRunRatios(impls, runs, o.ns, say);
     say('');
     say(`start-up of a primary to \`quit\` (median of ${o.startupRounds}, interleaved): wall = spawn to exit with \`quit\` already on stdin; peak RSS = ${useTime ? 'ru_maxrss of the whole run (/usr/bin/time -f %M)' : 'VmHWM at the ready prompt (/proc/<pid>/status)'}`);
     say('| process | wall ms (median) | wall ms (min–max) | peak RSS MiB (median) |');
@@ -162,14 +194,57 @@ export async function runHotplugBench(o: HotplugOptions): Promise<void> {
           p90: xs.map((n) => opStats(results[n]![i.name]![op]).p90),
         })),
       );
-      const subtitle = `${new Date().toISOString().slice(0, 10)}, node ${process.version}${dpdkVersion ? `, DPDK ${dpdkVersion}` : ''}, ${o.rounds} rounds, load ${load()}`;
+      const rounds = o.repeat > 1 ? `${o.repeat} runs of ${o.rounds} rounds pooled` : `${o.rounds} rounds`;
+      const subtitle = `${new Date().toISOString().slice(0, 10)}, node ${process.version}${dpdkVersion ? `, DPDK ${dpdkVersion}` : ''}, ${rounds}, load ${load()}`;
       await mkdir(dirname(o.svgPath), { recursive: true });
       await writeFile(o.svgPath, latencyChart('hotplug_mp: attach / detach net_null7 typed into the primary', subtitle, xs, series));
       say(`plot written to ${o.svgPath}`);
     }
-    if (o.jsonPath) await writeFile(o.jsonPath, JSON.stringify({ load: loadavg(), results, startup: [...startup].map(([s, v]) => [typeof s === 'string' ? s : s.name, v]) }, null, 1));
+    if (o.jsonPath) await writeFile(o.jsonPath, JSON.stringify({ load: loadavg(), results, runs, startup: [...startup].map(([s, v]) => [typeof s === 'string' ? s : s.name, v]) }, null, 1));
   } finally {
     await setup?.undo();
+  }
+}
+
+/** The samples of several runs together, per N and implementation; CPU per pair is the mean over the runs. */
+function pooled(runs: readonly HotplugResults[], impls: readonly Implementation[], ns: readonly number[]): HotplugResults {
+  const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+  const out: HotplugResults = {};
+  for (const n of ns) {
+    out[n] = {};
+    for (const i of impls) {
+      const each = runs.map((r) => r[n]![i.name]!);
+      out[n][i.name] = {
+        attach: each.flatMap((e) => e.attach),
+        detach: each.flatMap((e) => e.detach),
+        cpuPerPairMs: {
+          primary: mean(each.map((e) => e.cpuPerPairMs.primary)),
+          secondary: mean(each.map((e) => e.cpuPerPairMs.secondary)),
+          primaryMain: mean(each.map((e) => e.cpuPerPairMs.primaryMain)),
+          secondaryMain: mean(each.map((e) => e.cpuPerPairMs.secondaryMain)),
+        },
+      };
+    }
+  }
+  return out;
+}
+
+/** Per run, eal-ts / DPDK of the medians; then the median, min and max of those ratios over the runs. */
+function printRunRatios(impls: readonly Implementation[], runs: readonly HotplugResults[], ns: readonly number[], say: (l: string) => void): void {
+  if (impls[0]!.name !== 'DPDK') return;
+  say(`ratio to DPDK of the medians, run by run (${runs.length} runs, fresh processes each); median over the runs (min–max)`);
+  for (const op of ['attach', 'detach'] as const) {
+    say(`| N | ${impls.slice(1).map((i) => `${i.name} ${op} per run | median (min–max)`).join(' | ')} |`);
+    say(`|---|${impls.slice(1).map(() => '---|---|').join('')}`);
+    for (const n of ns) {
+      const cells = impls.slice(1).flatMap((i) => {
+        const ratios = runs.map((r) => opStats(r[n]![i.name]![op]).median / opStats(r[n]!.DPDK![op]).median);
+        const st = spread(ratios);
+        return [ratios.map((v) => v.toFixed(2)).join(' '), `${st.median.toFixed(2)}× (${st.min.toFixed(2)}–${st.max.toFixed(2)})`];
+      });
+      say(`| ${n} | ${cells.join(' | ')} |`);
+    }
+    say('');
   }
 }
 
@@ -194,13 +269,13 @@ function printTable(impls: readonly Implementation[], results: HotplugResults, n
     }
     say('');
   }
-  say(`CPU time per attach+detach pair, ms (user+system of all threads, /proc/<pid>/stat over the measured rounds; ${clockTicks} Hz ticks, so read small values as rough): primary / each secondary (mean)`);
+  say('CPU time per attach+detach pair, ms (scheduler run time from /proc/<pid>/task/*/schedstat over the measured rounds): primary / each secondary (mean), all threads (main thread alone)');
   say(`| N | ${impls.map((i) => i.name).join(' | ')} |`);
   say(`|---|${impls.map(() => '---|').join('')}`);
   for (const n of ns) {
     const cells = impls.map((i) => {
       const c = results[n]![i.name]!.cpuPerPairMs;
-      return `${f2(c.primary)} / ${f2(c.secondary)}`;
+      return `${f2(c.primary)} (${f2(c.primaryMain)}) / ${f2(c.secondary)} (${f2(c.secondaryMain)})`;
     });
     say(`| ${n} | ${cells.join(' | ')} |`);
   }

@@ -1,0 +1,120 @@
+/*
+ * Positional reads and writes of small files that live in the page cache
+ * (the runtime directory's port table), and a chunk-wise comparison of two
+ * buffers: each is one N-API call where fs.readSync/writeSync and a loop of
+ * Buffer.compare calls cost many (issue 11). Like those, they run on the
+ * calling thread: callers use them only on page-cached files of a few KiB.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "errors.h"
+#include "file_io.h"
+
+static napi_value number(napi_env env, double value) {
+  napi_value result;
+  EAL_CALL(env, napi_create_double(env, value, &result));
+  return result;
+}
+
+/* (fd, bytes, position) as readAt and writeAt take them. */
+static int io_args(napi_env env, napi_callback_info info, int *fd, void **data,
+                   size_t *len, int64_t *position) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
+    eal_throw_last(env);
+    return 0;
+  }
+  if (argc < 3) {
+    eal_throw_type(env, "needs 3 arguments: (fd, bytes, position)");
+    return 0;
+  }
+  return eal_arg_fd(env, argv[0], "fd", fd) &&
+         eal_arg_bytes(env, argv[1], "bytes", data, len) &&
+         eal_arg_int64(env, argv[2], "position", 0, position);
+}
+
+/* pread or pwrite from `position` until `len` bytes are done, EINTR retried:
+ * the count done, fewer only when a read reaches end of file; -1 with errno
+ * set on failure (a write that makes no progress is EIO). */
+static ssize_t transfer(int fd, char *data, size_t len, int64_t position,
+                        int writing) {
+  size_t done = 0;
+  while (done < len) {
+    off_t at = (off_t)(position + (int64_t)done);
+    ssize_t n = writing ? pwrite(fd, data + done, len - done, at)
+                        : pread(fd, data + done, len - done, at);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      return -1;
+    }
+    if (n == 0) {
+      if (!writing)
+        break;
+      errno = EIO;
+      return -1;
+    }
+    done += (size_t)n;
+  }
+  return (ssize_t)done;
+}
+
+static napi_value read_or_write(napi_env env, napi_callback_info info,
+                                int writing) {
+  int fd;
+  void *data;
+  size_t len;
+  int64_t position;
+  ssize_t done;
+  if (!io_args(env, info, &fd, &data, &len, &position))
+    return NULL;
+  done = transfer(fd, data, len, position, writing);
+  if (done < 0)
+    return eal_throw_errno(env, errno, writing ? "pwrite" : "pread", NULL);
+  return number(env, (double)done);
+}
+
+/* readAt(fd, bytes, position) -> bytes read: pread until `bytes` is full or
+ * end of file (fewer bytes then). */
+napi_value eal_read_at(napi_env env, napi_callback_info info) {
+  return read_or_write(env, info, 0);
+}
+
+/* writeAt(fd, bytes, position) -> bytes written: pwrite until all of
+ * `bytes` is written. */
+napi_value eal_write_at(napi_env env, napi_callback_info info) {
+  return read_or_write(env, info, 1);
+}
+
+/* diffChunks(a, b, chunkSize) -> [index, ...]: the chunks (a's bytes cut in
+ * chunkSize pieces, the last one possibly shorter) whose bytes differ from
+ * b's at the same place; one that b does not cover whole differs. */
+napi_value eal_diff_chunks(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3], result;
+  void *a, *b;
+  size_t alen, blen;
+  uint32_t chunk;
+  uint32_t count = 0;
+  EAL_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3)
+    return eal_throw_type(env, "diffChunks(a, b, chunkSize) needs 3 arguments");
+  if (!eal_arg_bytes(env, argv[0], "a", &a, &alen) ||
+      !eal_arg_bytes(env, argv[1], "b", &b, &blen) ||
+      !eal_arg_uint32(env, argv[2], "chunkSize", &chunk))
+    return NULL;
+  if (chunk == 0)
+    return eal_throw_range(env, "chunkSize must be at least 1");
+  EAL_CALL(env, napi_create_array(env, &result));
+  for (size_t offset = 0, index = 0; offset < alen; offset += chunk, index++) {
+    size_t size = alen - offset < chunk ? alen - offset : chunk;
+    if (offset + size <= blen &&
+        memcmp((const char *)a + offset, (const char *)b + offset, size) == 0)
+      continue;
+    EAL_CALL(env, napi_set_element(env, result, count++, number(env, (double)index)));
+  }
+  return result;
+}

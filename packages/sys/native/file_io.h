@@ -1,0 +1,10 @@
+#ifndef EAL_SYS_FILE_IO_H
+#define EAL_SYS_FILE_IO_H
+
+#include <node_api.h>
+
+napi_value eal_read_at(napi_env env, napi_callback_info info);
+napi_value eal_write_at(napi_env env, napi_callback_info info);
+napi_value eal_diff_chunks(napi_env env, napi_callback_info info);
+
+#endif

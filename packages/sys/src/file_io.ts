@@ -1,0 +1,54 @@
+// Positional I/O on small page-cached files and a chunk-wise buffer
+// comparison, each one addon call (issue 11: the port table is read and
+// written on every hotplug, in every process, and fs.readSync/writeSync plus
+// one Buffer.compare per slot cost tens of µs of JavaScript per operation on
+// a cold path). They run on the calling thread, as fs.readSync does: use
+// them only for files of a few KiB in the page cache (tmpfs, a runtime
+// directory), never for a disk read that could wait.
+import { native } from './addon.js';
+import { fromAddon } from './errors.js';
+import { assertFd, optionalInteger } from './validate.js';
+
+function assertBytes(value: unknown, name: string): asserts value is Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array (a Buffer is one)`);
+}
+
+function call<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    throw fromAddon(error);
+  }
+}
+
+/**
+ * pread(2) into `bytes` from `position` until it is full or the file ends:
+ * the number of bytes read (fewer than `bytes.length` only at end of file).
+ * Throws SysError (EBADF, EISDIR, …).
+ */
+export function readAtSync(fd: number, bytes: Uint8Array, position = 0): number {
+  assertFd(fd, 'fd');
+  assertBytes(bytes, 'bytes');
+  const at = optionalInteger(position, 'position', 0, 0, Number.MAX_SAFE_INTEGER);
+  return call(() => native.readAt(fd, bytes, at));
+}
+
+/** pwrite(2) of all of `bytes` at `position`: the number written (always `bytes.length`). Throws SysError. */
+export function writeAtSync(fd: number, bytes: Uint8Array, position = 0): number {
+  assertFd(fd, 'fd');
+  assertBytes(bytes, 'bytes');
+  const at = optionalInteger(position, 'position', 0, 0, Number.MAX_SAFE_INTEGER);
+  return call(() => native.writeAt(fd, bytes, at));
+}
+
+/**
+ * The indices of the `chunkSize`-byte chunks of `a` (the last may be
+ * shorter) whose bytes differ from `b`'s at the same offsets, ascending; a
+ * chunk `b` does not cover whole counts as differing. One memcmp per chunk.
+ */
+export function diffChunks(a: Uint8Array, b: Uint8Array, chunkSize: number): number[] {
+  assertBytes(a, 'a');
+  assertBytes(b, 'b');
+  const size = optionalInteger(chunkSize, 'chunkSize', 0, 1, 0xffffffff);
+  return call(() => native.diffChunks(a, b, size));
+}
