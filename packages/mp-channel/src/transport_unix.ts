@@ -265,10 +265,11 @@ export class UnixTransport implements MpTransport {
     // The first reader's signal governs the one shared flock the overlapping readers share.
     if (!hold) {
       const taking: SharedHold = { count: 0, fd: -1 };
-      hold = taking;
-      this.#shared.set(dir, hold);
+      // Registered only once the attempt is under way: one that throws leaves nothing behind.
       const fd = this.#lockShared(dir, signal, taking, true);
       taking.fd = fd;
+      hold = taking;
+      this.#shared.set(dir, hold);
       if (typeof fd !== 'number') {
         // Later readers wait for the number; the hold keeps it once known.
         fd.then(
@@ -289,31 +290,47 @@ export class UnixTransport implements MpTransport {
     });
   }
 
-  /** LOCK_SH on the kept fd of `dir` (opened if need be), then the directory's fstat into `hold`. */
+  /** LOCK_SH on the kept fd of `dir` (opened if need be), then #checkLocked. */
   #lockShared(dir: string, signal: AbortSignal | undefined, hold: SharedHold, retryRemoved: boolean): number | Promise<number> {
     let fd = this.#dirFds.get(dir);
     if (fd === undefined) {
       fd = openSync(dir, 'r');
       this.#dirFds.set(dir, fd);
     }
-    const locked = (n: number): number | Promise<number> => {
-      const stat = fstatSync(n, { bigint: true });
-      if (stat.nlink > 0n || !retryRemoved) {
-        hold.stat = stat;
-        return n;
-      }
-      // Removed (and perhaps made again) since we opened it: drop this fd, open the path anew.
-      this.#forgetDirFd(dir, n);
-      return this.#lockShared(dir, signal, hold, false);
-    };
+    let taken: boolean;
     try {
-      if (tryFlockSync(fd, 'shared')) return locked(fd);
+      taken = tryFlockSync(fd, 'shared');
     } catch (error) {
       this.#forgetDirFd(dir, fd);
       throw error;
     }
+    if (taken) return this.#checkLocked(dir, signal, hold, fd, retryRemoved);
     const waitingFd = fd;
-    return flock(waitingFd, 'shared', { timeoutMs: this.#options.lockTimeoutMs, signal, name: dir }).then(() => locked(waitingFd));
+    return flock(waitingFd, 'shared', { timeoutMs: this.#options.lockTimeoutMs, signal, name: dir }).then(() =>
+      this.#checkLocked(dir, signal, hold, waitingFd, retryRemoved),
+    );
+  }
+
+  /**
+   * Under the shared flock: the directory's fstat into `hold` (PeerLists
+   * works from it), unless the directory has no link left (removed since we
+   * opened it): then this fd goes, which drops its flock, and the path is
+   * opened and locked anew, once.
+   */
+  #checkLocked(dir: string, signal: AbortSignal | undefined, hold: SharedHold, fd: number, retryRemoved: boolean): number | Promise<number> {
+    let stat: BigIntStats;
+    try {
+      stat = fstatSync(fd, { bigint: true });
+    } catch (error) {
+      this.#forgetDirFd(dir, fd);
+      throw error;
+    }
+    if (stat.nlink > 0n || !retryRemoved) {
+      hold.stat = stat;
+      return fd;
+    }
+    this.#forgetDirFd(dir, fd);
+    return this.#lockShared(dir, signal, hold, false);
   }
 
   #forgetDirFd(dir: string, fd: number): void {

@@ -103,6 +103,25 @@ describe('UnixTransport.withPeers without the threadpool', () => {
     }
   });
 
+  it('rejects a broadcast on a runtime directory that is gone, keeps no fd of it, and works again once it is back', async () => {
+    const base = join(rt.dir, 'gone');
+    await mkdir(base);
+    const t = new UnixTransport();
+    const fdsBefore = (await readdir('/proc/self/fd')).length;
+    expect(await t.withPeers(base, (peers) => Promise.resolve(peers))).toEqual([]);
+    await rm(base, { recursive: true });
+    // The kept fd points at a removed directory: it is dropped, and opening the path fails.
+    await expect(t.withPeers(base, (peers) => Promise.resolve(peers))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect((await readdir('/proc/self/fd')).length).toBe(fdsBefore);
+    await expect(t.withPeers(base, (peers) => Promise.resolve(peers))).rejects.toMatchObject({ code: 'ENOENT' });
+    await mkdir(base);
+    sockets.push(await UnixDgramSocket.bind(join(base, 'mp_socket_3_back')));
+    expect(await t.withPeers(base, (peers) => Promise.resolve(peers))).toEqual([join(base, 'mp_socket_3_back')]);
+    t.releaseDir(base);
+    // What is left is the socket bound above, closed after the test.
+    expect((await readdir('/proc/self/fd')).length).toBe(fdsBefore + 1);
+  });
+
   it('waits while another open file holds LOCK_EX (a peer binding), then lists what it bound', async () => {
     const binder = await open(rt.dir, 'r');
     let listed: string[] | undefined;
