@@ -199,6 +199,8 @@ export class EthdevSharedData implements PortTable {
   readonly header: TableHeader;
   private readonly reporter: CorruptionReporter;
   private readonly view: TableView;
+  /** Every slot write is encoded here (under the lock, one at a time): no buffer per write. */
+  private readonly slotScratch = Buffer.alloc(SLOT_SIZE);
   private isClosed = false;
 
   private constructor(
@@ -399,7 +401,7 @@ export class EthdevSharedData implements PortTable {
 
   /** One synchronous pwrite of the slot (under the write lock; see the top of this file). */
   private writeSlot(write: SlotWrite): void {
-    const data = encodeSlot(write);
+    const data = encodeSlot(write, this.slotScratch);
     const written = writeAtSync(this.handle.fd, data, slotOffset(write.portId));
     // A slot update must be one write: a short one is an error, the torn slot is left for repair.
     if (written !== data.length) {

@@ -31,6 +31,18 @@ describe('the slot and header format', () => {
     expect(decodeSlot(encodeFreeSlot(5, 9), 5)).toEqual({ kind: 'free', generation: 9 });
   });
 
+  it('a slot encoded into a reused buffer has the same bytes as a fresh one, whatever the buffer held', () => {
+    const port = { portId: 300, name: 'net_null300', generation: 0xfffffffe, ownerPid: 0x7fffffff };
+    const scratch = Buffer.alloc(SLOT_SIZE, 0xa5);
+    expect(encodeAllocatedSlot(port, scratch)).toBe(scratch);
+    expect(scratch).toEqual(encodeAllocatedSlot(port));
+    expect(decodeSlot(scratch, 300)).toEqual({ kind: 'allocated', port });
+    // A longer name before a shorter one leaves no byte of it behind.
+    encodeFreeSlot(300, 7, scratch);
+    expect(scratch).toEqual(encodeFreeSlot(300, 7));
+    expect(() => encodeFreeSlot(1, 1, Buffer.alloc(SLOT_SIZE - 1))).toThrow(RangeError);
+  });
+
   it('any torn or misplaced slot is corrupt, never a port', () => {
     const slot = encodeAllocatedSlot({ portId: 3, name: 'net_null3', generation: 2, ownerPid: 1 });
     // A write cut at every possible point over the old (free) slot.
