@@ -72,14 +72,18 @@ export class EalDevMpReqError extends EalTsError<'EINVAL'> {
  * with the bus package's E2BIG DevargsError.
  */
 export function checkDevargsLength(devargs: string): void {
-  const length = utf8.encode(devargs).length;
-  if (length >= EAL_DEV_MP_DEV_ARGS_MAX_LEN) {
-    throw new DevargsError(
-      'E2BIG',
-      'too-long',
-      devargs,
-      `devargs '${devargs.slice(0, 40)}…' are ${length} bytes; at most ${EAL_DEV_MP_DEV_ARGS_MAX_LEN - 1} fit in a hotplug message`,
-    );
+  // At most 3 UTF-8 bytes per UTF-16 code unit: devargs shorter than a third
+  // of the field always fit, and are not encoded just to be measured.
+  if (devargs.length * 3 >= EAL_DEV_MP_DEV_ARGS_MAX_LEN) {
+    const length = utf8.encode(devargs).length;
+    if (length >= EAL_DEV_MP_DEV_ARGS_MAX_LEN) {
+      throw new DevargsError(
+        'E2BIG',
+        'too-long',
+        devargs,
+        `devargs '${devargs.slice(0, 40)}…' are ${length} bytes; at most ${EAL_DEV_MP_DEV_ARGS_MAX_LEN - 1} fit in a hotplug message`,
+      );
+    }
   }
   if (devargs.includes('\0')) {
     throw new DevargsError('EINVAL', 'syntax', devargs, 'devargs contain a NUL byte');

@@ -110,7 +110,8 @@ export function encodeMpMsgForSend(msg: MpMsg, layout: MpLayout): Buffer {
 const NAME_CACHE_MAX = 64;
 const nameBytesCache = new Map<string, Uint8Array>();
 
-function checkedNameBytes(name: string): Uint8Array {
+/** checkMpName (EINVAL/E2BIG) with a memory: a name that passed once is not measured again. */
+export function checkedNameBytes(name: string): Uint8Array {
   let bytes = nameBytesCache.get(name);
   if (bytes === undefined) {
     bytes = encodeMpName(name);
