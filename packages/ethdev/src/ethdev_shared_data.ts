@@ -61,8 +61,10 @@ class CorruptionReporter {
     private readonly where: string,
   ) {}
 
+  /** Runs on every locked access: a plain loop that touches the set only while something is reported (issue 11). */
   note(slots: readonly DecodedSlot[]): void {
-    slots.forEach((slot, portId) => {
+    for (let portId = 0; portId < slots.length; portId++) {
+      const slot = slots[portId]!;
       if (slot.kind === 'corrupt') {
         if (!this.reported.has(portId)) {
           this.reported.add(portId);
@@ -71,8 +73,8 @@ class CorruptionReporter {
               'skipped until the primary repairs it',
           );
         }
-      } else this.reported.delete(portId);
-    });
+      } else if (this.reported.size > 0) this.reported.delete(portId);
+    }
   }
 }
 

@@ -131,16 +131,40 @@ export function encodeAllocatedSlot(port: SharedPort, into?: Buffer): Buffer {
   return sealed(buffer);
 }
 
-/** Decodes the slot of `portId`; anything inconsistent is 'corrupt' with the reason. */
+/** A little-endian u32 at `offset` (the caller checked the bounds). */
+function getU32(bytes: Uint8Array, offset: number): number {
+  return (bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16) | (bytes[offset + 3]! << 24)) >>> 0;
+}
+
+/** The name field's bytes [NAME_OFFSET, end) as a string: ASCII without a decoder, anything else as Buffer's UTF-8. */
+function nameAt(bytes: Buffer, end: number): string {
+  let name = '';
+  for (let i = NAME_OFFSET; i < end; i++) {
+    const byte = bytes[i]!;
+    if (byte >= 0x80) return bytes.toString('utf8', NAME_OFFSET, end);
+    name += String.fromCharCode(byte);
+  }
+  return name;
+}
+
+/**
+ * Decodes the slot of `portId`; anything inconsistent is 'corrupt' with the
+ * reason. Reads bytes directly (issue 11: a secondary decodes the slot the
+ * primary changed on every attach, and Buffer's checked readers made that
+ * one of its larger steps).
+ */
 export function decodeSlot(bytes: Buffer, portId: number): DecodedSlot {
-  const rawGeneration = bytes.length >= 12 ? bytes.readUInt32LE(8) : 0;
+  const rawGeneration = bytes.length >= 12 ? getU32(bytes, 8) : 0;
   const corrupt = (reason: string): DecodedSlot => ({ kind: 'corrupt', rawGeneration, reason });
   if (bytes.length !== SLOT_SIZE) return corrupt(`short slot (${bytes.length} bytes)`);
-  if (!checksumOk(bytes)) return corrupt('checksum mismatch');
-  if (bytes.readUInt16LE(4) !== portId) return corrupt(`slot holds port id ${bytes.readUInt16LE(4)}`);
-  const state = bytes.readUInt32LE(0);
-  const nameField = bytes.subarray(NAME_OFFSET, NAME_OFFSET + RTE_ETH_NAME_MAX_LEN);
-  const nul = nameField.indexOf(0);
+  if (getU32(bytes, CRC_OFFSET) !== crc32(bytes.subarray(0, CRC_OFFSET))) return corrupt('checksum mismatch');
+  const slotPortId = bytes[4]! | (bytes[5]! << 8);
+  if (slotPortId !== portId) return corrupt(`slot holds port id ${slotPortId}`);
+  const state = getU32(bytes, 0);
+  // The name's NUL, relative to the field: -1 when the 64 bytes have none.
+  let nul = 0;
+  while (nul < RTE_ETH_NAME_MAX_LEN && bytes[NAME_OFFSET + nul] !== 0) nul++;
+  if (nul === RTE_ETH_NAME_MAX_LEN) nul = -1;
   if (state === SLOT_STATE.FREE) {
     if (nul !== 0) return corrupt('free slot with a name');
     return { kind: 'free', generation: rawGeneration };
@@ -149,11 +173,6 @@ export function decodeSlot(bytes: Buffer, portId: number): DecodedSlot {
   if (nul <= 0) return corrupt('allocated slot without a name');
   return {
     kind: 'allocated',
-    port: {
-      portId,
-      name: nameField.toString('utf8', 0, nul),
-      generation: rawGeneration,
-      ownerPid: bytes.readUInt32LE(12),
-    },
+    port: { portId, name: nameAt(bytes, NAME_OFFSET + nul), generation: rawGeneration, ownerPid: getU32(bytes, 12) },
   };
 }
