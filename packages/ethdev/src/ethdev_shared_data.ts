@@ -61,6 +61,11 @@ class CorruptionReporter {
     private readonly where: string,
   ) {}
 
+  /** Whether some slot is reported corrupt now. */
+  get reporting(): boolean {
+    return this.reported.size > 0;
+  }
+
   /** Runs on every locked access: a plain loop that touches the set only while something is reported (issue 11). */
   note(slots: readonly DecodedSlot[]): void {
     for (let portId = 0; portId < slots.length; portId++) {
@@ -397,7 +402,8 @@ export class EthdevSharedData implements PortTable {
     const slots = this.view.slots();
     if (changed) this.reporter.note(slots);
     const result = work(slots);
-    if (type === 'write') this.reporter.note(slots);
+    // A write can only free a reported slot (never corrupt one): nothing to look at while nothing is reported.
+    if (type === 'write' && this.reporter.reporting) this.reporter.note(slots);
     return result;
   }
 
