@@ -53,6 +53,19 @@ export class PeerLists {
    * `dir`'s mp_socket_* paths, sorted; `fd` is the directory, open and
    * flocked by the caller, `stat` its fstat when the caller has it already.
    */
+  /**
+   * True when `stat` (of `dir`, taken without its flock) shows the directory
+   * unchanged since a kept listing that found no secondary: nobody has bound
+   * there since, so a broadcast has nobody to send to. A secondary binding
+   * right now (under its exclusive flock) has either created its socket, which
+   * changed the directory, or not yet: then the broadcast is simply one that
+   * came before it, as one that took the shared flock first would be.
+   */
+  surelyEmpty(dir: string, stat: FstatLite): boolean {
+    const cached = this.#cache.get(dir);
+    return cached !== undefined && cached.peers.length === 0 && unchanged(cached.stat, stat);
+  }
+
   list(dir: string, fd: number, stat: FstatLite = fstatLiteSync(fd)): string[] {
     const cached = this.#cache.get(dir);
     if (cached && unchanged(cached.stat, stat)) return [...cached.peers];

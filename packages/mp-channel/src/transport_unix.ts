@@ -118,6 +118,16 @@ export class UnixTransport implements MpTransport {
     if (signal?.aborted === true || this.#locks.has(dir) || this.#shared.has(dir)) {
       return this.#withDirLock(dir, 'shared', signal, (fd) => fn(list(fd)));
     }
+    // A primary alone (issue 11): the directory has not changed since a kept
+    // listing found nobody, so there is nobody to send to and no flock to take.
+    if (this.#surelyAlone(dir)) {
+      try {
+        return fn([]);
+      } catch (error) {
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        return Promise.reject(error);
+      }
+    }
     const lock = new RwLock();
     const release = lock.tryAcquire('shared')!;
     this.#locks.set(dir, lock);
@@ -167,6 +177,19 @@ export class UnixTransport implements MpTransport {
       leave();
       throw error;
     });
+  }
+
+  /** PeerLists.surelyEmpty from an fstat of the kept fd of `dir` (unlocked); false when there is no kept fd, it fails, or the directory was removed. */
+  #surelyAlone(dir: string): boolean {
+    const fd = this.#dirFds.get(dir);
+    if (fd === undefined) return false;
+    let stat: FstatLite;
+    try {
+      stat = fstatLiteSync(fd);
+    } catch {
+      return false;
+    }
+    return stat.nlink > 0 && this.#peers.surelyEmpty(dir, stat);
   }
 
   /**
