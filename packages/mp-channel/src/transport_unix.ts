@@ -1,3 +1,4 @@
+import { runThenRelease } from '@eal-ts/errno';
 import { type FstatLite, flock, fstatLiteSync, tryFlockSync, UnixDgramSocket } from '@eal-ts/sys';
 import { closeSync, openSync } from 'node:fs';
 import { open, readdir, readFile, realpath, rm, type FileHandle } from 'node:fs/promises';
@@ -135,34 +136,17 @@ export class UnixTransport implements MpTransport {
       release();
       if (lock.idle && this.#locks.get(dir) === lock) this.#locks.delete(dir);
     };
-    const run = (fd: number): Promise<T> => {
-      const done = (): void => {
-        try {
-          this.#releaseShared(dir);
-        } finally {
-          leave();
-        }
-      };
-      let running: Promise<T>;
-      try {
-        running = fn(list(fd));
-      } catch (error) {
-        done();
-        // fn's own synchronous failure, as an async function would reject with it.
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-        return Promise.reject(error);
-      }
-      return running.then(
-        (value) => {
-          done();
-          return value;
-        },
-        (error: unknown) => {
-          done();
-          throw error;
+    const run = (fd: number): Promise<T> =>
+      runThenRelease(
+        () => fn(list(fd)),
+        () => {
+          try {
+            this.#releaseShared(dir);
+          } finally {
+            leave();
+          }
         },
       );
-    };
     let held: number | Promise<number>;
     try {
       held = this.#acquireShared(dir, signal);
