@@ -238,7 +238,7 @@ export class VdevBus extends Bus<VdevDevice, VdevDriver> {
         throw EalError.from(error, 'EINVAL', `driver ${driver.name} cannot take device ${dev.name}`);
       }
     }
-    this.log.debug(`Search driver to probe device ${dev.name}`);
+    if (this.log.isEnabled(LogLevel.DEBUG)) this.log.debug(`Search driver to probe device ${dev.name}`);
     await super.plug(dev);
   }
 

@@ -56,9 +56,15 @@ export async function localDevProbe(registry: BusRegistry, devargsText: string):
  * DPDK's local_dev_remove: the bus unplugs the device. ENOENT when it is
  * not probed; a driver's failure is thrown and leaves it probed.
  */
-export async function localDevRemove(device: Device): Promise<void> {
+export function localDevRemove(device: Device): Promise<void> {
   const bus: Bus = device.bus;
-  await bus.unplug(device);
+  // The bus's own promise, not one more async layer around it (issue 11).
+  try {
+    return bus.unplug(device);
+  } catch (error) {
+    // A bus whose unplug throws instead of rejecting: still a rejection here, as before.
+    return Promise.reject(EalError.from(error, 'EIO'));
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { LogRegistry, type Logger } from '@eal-ts/log';
+import { LogLevel, LogRegistry, type Logger } from '@eal-ts/log';
 import { DevargsList } from './devargs_list.js';
 import { EalError } from './errors.js';
 import type { Device, Driver } from './rte_dev.js';
@@ -217,7 +217,7 @@ export abstract class Bus<D extends Device = Device, R extends Driver<D> = Drive
         declined.push(reason);
         continue;
       }
-      this.log.info(`Probe driver: ${driver.name} device: ${dev.name} (socket ${dev.numaNode})`);
+      if (this.log.isEnabled(LogLevel.INFO)) this.log.info(`Probe driver: ${driver.name} device: ${dev.name} (socket ${dev.numaNode})`);
       try {
         await driver.probe(dev);
       } catch (err) {

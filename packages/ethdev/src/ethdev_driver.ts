@@ -12,7 +12,7 @@
  */
 import { EventEmitter } from 'node:events';
 
-import { LogRegistry, type Logger } from '@eal-ts/log';
+import { LogLevel, LogRegistry, type Logger } from '@eal-ts/log';
 import type { ProcessType } from '@eal-ts/mp-channel';
 
 import { EthdevError } from './errors.js';
@@ -136,7 +136,7 @@ export class EthdevPorts extends EventEmitter<EthdevPortsEvents> {
     this.dropStale(port);
     const dev = new EthDev({ port, ...setup });
     this.local.set(port.portId, dev);
-    this.logger.debug(`port ${port.portId} ${how} for ${port.name}`);
+    if (this.logger.isEnabled(LogLevel.DEBUG)) this.logger.debug(`port ${port.portId} ${how} for ${port.name}`);
     this.emitSafely('new', dev);
     return dev;
   }

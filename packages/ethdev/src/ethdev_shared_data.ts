@@ -61,8 +61,15 @@ class CorruptionReporter {
     private readonly where: string,
   ) {}
 
+  /** Whether some slot is reported corrupt now. */
+  get reporting(): boolean {
+    return this.reported.size > 0;
+  }
+
+  /** Runs on every locked access: a plain loop that touches the set only while something is reported (issue 11). */
   note(slots: readonly DecodedSlot[]): void {
-    slots.forEach((slot, portId) => {
+    for (let portId = 0; portId < slots.length; portId++) {
+      const slot = slots[portId]!;
       if (slot.kind === 'corrupt') {
         if (!this.reported.has(portId)) {
           this.reported.add(portId);
@@ -71,8 +78,8 @@ class CorruptionReporter {
               'skipped until the primary repairs it',
           );
         }
-      } else this.reported.delete(portId);
-    });
+      } else if (this.reported.size > 0) this.reported.delete(portId);
+    }
   }
 }
 
@@ -199,6 +206,8 @@ export class EthdevSharedData implements PortTable {
   readonly header: TableHeader;
   private readonly reporter: CorruptionReporter;
   private readonly view: TableView;
+  /** Every slot write is encoded here (under the lock, one at a time): no buffer per write. */
+  private readonly slotScratch = Buffer.alloc(SLOT_SIZE);
   private isClosed = false;
 
   private constructor(
@@ -393,13 +402,14 @@ export class EthdevSharedData implements PortTable {
     const slots = this.view.slots();
     if (changed) this.reporter.note(slots);
     const result = work(slots);
-    if (type === 'write') this.reporter.note(slots);
+    // A write can only free a reported slot (never corrupt one): nothing to look at while nothing is reported.
+    if (type === 'write' && this.reporter.reporting) this.reporter.note(slots);
     return result;
   }
 
   /** One synchronous pwrite of the slot (under the write lock; see the top of this file). */
   private writeSlot(write: SlotWrite): void {
-    const data = encodeSlot(write);
+    const data = encodeSlot(write, this.slotScratch);
     const written = writeAtSync(this.handle.fd, data, slotOffset(write.portId));
     // A slot update must be one write: a short one is an error, the torn slot is left for repair.
     if (written !== data.length) {

@@ -81,8 +81,14 @@ export interface PortTable {
 // ---------------------------------------------------------------------------
 // Validation shared by both kinds
 
-/** Checks a port name as rte_eth_dev_allocate does; returns its UTF-8 bytes. */
+// The last name checked and its bytes: an allocation checks the same name at
+// each layer (ethdev, the table, the slot encoder), issue 11.
+let lastName: string | undefined;
+let lastBytes: Buffer | undefined;
+
+/** Checks a port name as rte_eth_dev_allocate does; returns its UTF-8 bytes (shared: never write to them). */
 export function checkPortName(name: unknown): Buffer {
+  if (name === lastName && lastBytes !== undefined) return lastBytes;
   if (typeof name !== 'string') throw new EthdevError('EINVAL', `port name must be a string, got ${typeof name}`);
   if (name.length === 0) throw new EthdevError('EINVAL', 'zero length Ethernet device name');
   if (name.includes('\0')) throw new EthdevError('EINVAL', `Ethernet device name ${JSON.stringify(name)} contains NUL`);
@@ -93,6 +99,8 @@ export function checkPortName(name: unknown): Buffer {
       `Ethernet device name is too long: ${bytes.length} bytes, at most ${RTE_ETH_NAME_MAX_LEN - 1}`,
     );
   }
+  lastName = name;
+  lastBytes = bytes;
   return bytes;
 }
 

@@ -57,7 +57,7 @@ export function tableSize(maxPorts: number): number {
 }
 
 function sealed(buffer: Buffer): Buffer {
-  buffer.writeUInt32LE(crc32(buffer.subarray(0, CRC_OFFSET)), CRC_OFFSET);
+  putU32(buffer, CRC_OFFSET, crc32(buffer.subarray(0, CRC_OFFSET)));
   return buffer;
 }
 
@@ -93,35 +93,78 @@ export function decodeHeader(bytes: Buffer, path: string): TableHeader {
   return { version, maxPorts, creatorPid: header.readUInt32LE(24), createdAt: header.readDoubleLE(32) };
 }
 
-export function encodeFreeSlot(portId: number, generation: number): Buffer {
-  const buffer = Buffer.alloc(SLOT_SIZE);
-  buffer.writeUInt32LE(SLOT_STATE.FREE, 0);
-  buffer.writeUInt16LE(portId, 4);
-  buffer.writeUInt32LE(generation >>> 0, 8);
+/** A little-endian u32 at `offset`, byte by byte (cheaper than Buffer's checked writers on a cold path). */
+function putU32(buffer: Buffer, offset: number, value: number): void {
+  buffer[offset] = value & 0xff;
+  buffer[offset + 1] = (value >>> 8) & 0xff;
+  buffer[offset + 2] = (value >>> 16) & 0xff;
+  buffer[offset + 3] = (value >>> 24) & 0xff;
+}
+
+/** The slot buffer to encode into: `into` (a SLOT_SIZE buffer the caller reuses, zeroed here) or a new one. */
+function slotBuffer(into: Buffer | undefined): Buffer {
+  if (into === undefined) return Buffer.alloc(SLOT_SIZE);
+  if (into.length !== SLOT_SIZE) throw new RangeError(`a slot is encoded into ${SLOT_SIZE} bytes, got ${into.length}`);
+  return into.fill(0);
+}
+
+/** A free slot; written into `into` when given (reused by the table for every write), else a new buffer. */
+export function encodeFreeSlot(portId: number, generation: number, into?: Buffer): Buffer {
+  const buffer = slotBuffer(into);
+  putU32(buffer, 0, SLOT_STATE.FREE);
+  buffer[4] = portId & 0xff;
+  buffer[5] = (portId >>> 8) & 0xff;
+  putU32(buffer, 8, generation >>> 0);
   return sealed(buffer);
 }
 
-export function encodeAllocatedSlot(port: SharedPort): Buffer {
+/** An allocated slot; written into `into` when given, else a new buffer. */
+export function encodeAllocatedSlot(port: SharedPort, into?: Buffer): Buffer {
   const name = checkPortName(port.name);
-  const buffer = Buffer.alloc(SLOT_SIZE);
-  buffer.writeUInt32LE(SLOT_STATE.ALLOCATED, 0);
-  buffer.writeUInt16LE(port.portId, 4);
-  buffer.writeUInt32LE(port.generation >>> 0, 8);
-  buffer.writeUInt32LE(port.ownerPid >>> 0, 12);
-  name.copy(buffer, NAME_OFFSET);
+  const buffer = slotBuffer(into);
+  putU32(buffer, 0, SLOT_STATE.ALLOCATED);
+  buffer[4] = port.portId & 0xff;
+  buffer[5] = (port.portId >>> 8) & 0xff;
+  putU32(buffer, 8, port.generation >>> 0);
+  putU32(buffer, 12, port.ownerPid >>> 0);
+  buffer.set(name, NAME_OFFSET);
   return sealed(buffer);
 }
 
-/** Decodes the slot of `portId`; anything inconsistent is 'corrupt' with the reason. */
+/** A little-endian u32 at `offset` (the caller checked the bounds). */
+function getU32(bytes: Uint8Array, offset: number): number {
+  return (bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16) | (bytes[offset + 3]! << 24)) >>> 0;
+}
+
+/** The name field's bytes [NAME_OFFSET, end) as a string: ASCII without a decoder, anything else as Buffer's UTF-8. */
+function nameAt(bytes: Buffer, end: number): string {
+  let name = '';
+  for (let i = NAME_OFFSET; i < end; i++) {
+    const byte = bytes[i]!;
+    if (byte >= 0x80) return bytes.toString('utf8', NAME_OFFSET, end);
+    name += String.fromCharCode(byte);
+  }
+  return name;
+}
+
+/**
+ * Decodes the slot of `portId`; anything inconsistent is 'corrupt' with the
+ * reason. Reads bytes directly (issue 11: a secondary decodes the slot the
+ * primary changed on every attach, and Buffer's checked readers made that
+ * one of its larger steps).
+ */
 export function decodeSlot(bytes: Buffer, portId: number): DecodedSlot {
-  const rawGeneration = bytes.length >= 12 ? bytes.readUInt32LE(8) : 0;
+  const rawGeneration = bytes.length >= 12 ? getU32(bytes, 8) : 0;
   const corrupt = (reason: string): DecodedSlot => ({ kind: 'corrupt', rawGeneration, reason });
   if (bytes.length !== SLOT_SIZE) return corrupt(`short slot (${bytes.length} bytes)`);
-  if (!checksumOk(bytes)) return corrupt('checksum mismatch');
-  if (bytes.readUInt16LE(4) !== portId) return corrupt(`slot holds port id ${bytes.readUInt16LE(4)}`);
-  const state = bytes.readUInt32LE(0);
-  const nameField = bytes.subarray(NAME_OFFSET, NAME_OFFSET + RTE_ETH_NAME_MAX_LEN);
-  const nul = nameField.indexOf(0);
+  if (getU32(bytes, CRC_OFFSET) !== crc32(bytes.subarray(0, CRC_OFFSET))) return corrupt('checksum mismatch');
+  const slotPortId = bytes[4]! | (bytes[5]! << 8);
+  if (slotPortId !== portId) return corrupt(`slot holds port id ${slotPortId}`);
+  const state = getU32(bytes, 0);
+  // The name's NUL, relative to the field: -1 when the 64 bytes have none.
+  let nul = 0;
+  while (nul < RTE_ETH_NAME_MAX_LEN && bytes[NAME_OFFSET + nul] !== 0) nul++;
+  if (nul === RTE_ETH_NAME_MAX_LEN) nul = -1;
   if (state === SLOT_STATE.FREE) {
     if (nul !== 0) return corrupt('free slot with a name');
     return { kind: 'free', generation: rawGeneration };
@@ -130,11 +173,6 @@ export function decodeSlot(bytes: Buffer, portId: number): DecodedSlot {
   if (nul <= 0) return corrupt('allocated slot without a name');
   return {
     kind: 'allocated',
-    port: {
-      portId,
-      name: nameField.toString('utf8', 0, nul),
-      generation: rawGeneration,
-      ownerPid: bytes.readUInt32LE(12),
-    },
+    port: { portId, name: nameAt(bytes, NAME_OFFSET + nul), generation: rawGeneration, ownerPid: getU32(bytes, 12) },
   };
 }

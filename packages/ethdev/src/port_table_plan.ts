@@ -121,9 +121,10 @@ export function planRelease(slots: DecodedSlot[], portId: number, options: Table
   return { portId, slot: free };
 }
 
-export function encodeSlot(write: SlotWrite): Buffer {
+/** The bytes of a planned write; into `into` (a slot-sized buffer the caller reuses) when given. */
+export function encodeSlot(write: SlotWrite, into?: Buffer): Buffer {
   const { slot, portId } = write;
-  if (slot.kind === 'allocated') return encodeAllocatedSlot(slot.port);
-  if (slot.kind === 'free') return encodeFreeSlot(portId, slot.generation);
+  if (slot.kind === 'allocated') return encodeAllocatedSlot(slot.port, into);
+  if (slot.kind === 'free') return encodeFreeSlot(portId, slot.generation, into);
   throw new Error('internal error: cannot encode a corrupt slot');
 }

@@ -29,6 +29,26 @@ describe('the slot and header format', () => {
     const port = { portId: 5, name: 'net_null5', generation: 77, ownerPid: 1234 };
     expect(decodeSlot(encodeAllocatedSlot(port), 5)).toEqual({ kind: 'allocated', port });
     expect(decodeSlot(encodeFreeSlot(5, 9), 5)).toEqual({ kind: 'free', generation: 9 });
+    // Non-ASCII names, the longest name, the largest id and fields.
+    for (const other of [
+      { portId: 1, name: 'net_nüll_ü', generation: 1, ownerPid: 1 },
+      { portId: 4095, name: 'n'.repeat(63), generation: 0xffffffff, ownerPid: 0xffffffff },
+      { portId: 2, name: `${'é'.repeat(31)}x`, generation: 3, ownerPid: 7 },
+    ]) {
+      expect(decodeSlot(encodeAllocatedSlot(other), other.portId)).toEqual({ kind: 'allocated', port: other });
+    }
+  });
+
+  it('a slot encoded into a reused buffer has the same bytes as a fresh one, whatever the buffer held', () => {
+    const port = { portId: 300, name: 'net_null300', generation: 0xfffffffe, ownerPid: 0x7fffffff };
+    const scratch = Buffer.alloc(SLOT_SIZE, 0xa5);
+    expect(encodeAllocatedSlot(port, scratch)).toBe(scratch);
+    expect(scratch).toEqual(encodeAllocatedSlot(port));
+    expect(decodeSlot(scratch, 300)).toEqual({ kind: 'allocated', port });
+    // A longer name before a shorter one leaves no byte of it behind.
+    encodeFreeSlot(300, 7, scratch);
+    expect(scratch).toEqual(encodeFreeSlot(300, 7));
+    expect(() => encodeFreeSlot(1, 1, Buffer.alloc(SLOT_SIZE - 1))).toThrow(RangeError);
   });
 
   it('any torn or misplaced slot is corrupt, never a port', () => {

@@ -284,8 +284,9 @@ export class Hotplug extends EventEmitter<HotplugEvents> {
       const device = this.#findProbed(devargsOrDevice, label);
       const devargs = buildDevargs(device.bus.name, device.name, '');
       this.#checkDevargs('detach', devargs);
-      if (this.role === 'primary' || !this.channel) return primaryDetach(this.#ctx, devargs, device);
-      return this.#askPrimary('detach', devargs, options.signal);
+      // `return await`: an async function's returned promise costs two more ticks than an awaited one.
+      if (this.role === 'primary' || !this.channel) return await primaryDetach(this.#ctx, devargs, device);
+      return await this.#askPrimary('detach', devargs, options.signal);
     });
   }
 

@@ -127,10 +127,10 @@ export async function requestToSecondaries(ctx: HotplugContext, req: EalDevMpReq
   for (const reply of replies) {
     const { decoded } = reply;
     const result = 'req' in decoded ? decoded.req.result : errnoOf('EPROTO');
-    const why = 'req' in decoded ? describeResult(result) : `a malformed reply (${describeError(decoded.error)})`;
     if (result === 0) continue;
     if (req.t === EalDevReqType.ATTACH && result === errnoOf('EEXIST')) continue;
     if (req.t === EalDevReqType.DETACH && result === errnoOf('ENOENT')) continue;
+    const why = 'req' in decoded ? describeResult(result) : `a malformed reply (${describeError(decoded.error)})`;
     failures.push({ peer: reply.peer, result, why });
   }
   const first = failures[0];

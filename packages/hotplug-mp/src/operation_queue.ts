@@ -2,6 +2,7 @@
  * The ordering machinery of hotplug: a FIFO of async operations. Each process
  * has two (eal_common_dev.ts): whole operations, and local probe/remove steps.
  */
+import { runThenRelease } from '@eal-ts/errno';
 import { HotplugError, type HotplugOp } from './errors.js';
 
 /**
@@ -68,25 +69,7 @@ export class OperationQueue {
    * the same order, two promise hops fewer on every uncontended operation.
    */
   #runNow<T>(operation: () => Promise<T>): Promise<T> {
-    const done = this.#enter();
-    let running: Promise<T>;
-    try {
-      running = operation();
-    } catch (error) {
-      done();
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-      return Promise.reject(error);
-    }
-    return running.then(
-      (value) => {
-        done();
-        return value;
-      },
-      (error: unknown) => {
-        done();
-        throw error;
-      },
-    );
+    return runThenRelease(operation, this.#enter());
   }
 
   /** Takes the last place: the new tail resolves when the returned `done` is called. */

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   EAL_DEV_MP_REQ_SIZE,
+  checkDevargsLength,
   EalDevMpReqError,
   EalDevReqType,
   decodeEalDevMpReq,
@@ -96,6 +97,14 @@ describe('eal_dev_mp_req codec', () => {
     // Bytes, not characters: 64 two-byte characters are 128 bytes.
     expect(() => encodeEalDevMpReq({ t: 0, devargs: 'é'.repeat(64), result: 0 })).toThrow(/128 bytes/);
     expect(() => encodeEalDevMpReq({ t: 0, devargs: 'a\0b', result: 0 })).toThrow(/NUL/);
+    // checkDevargsLength on its own, at the edges of its shortcut (under 43 UTF-16 units always fit) and of the field.
+    expect(() => checkDevargsLength('x'.repeat(127))).not.toThrow();
+    expect(() => checkDevargsLength('x'.repeat(128))).toThrow(/128 bytes/);
+    expect(() => checkDevargsLength('€'.repeat(42))).not.toThrow(); // 126 bytes
+    expect(() => checkDevargsLength('€'.repeat(43))).toThrow(/129 bytes/);
+    expect(() => checkDevargsLength('😀'.repeat(21))).not.toThrow(); // 42 units, 84 bytes
+    expect(() => checkDevargsLength('😀'.repeat(32))).toThrow(/128 bytes/);
+    expect(() => checkDevargsLength('a\0')).toThrow(/NUL/);
     expect(() => encodeEalDevMpReq({ t: 7 as EalDevReqType, devargs: 'a', result: 0 })).toThrow(RangeError);
     expect(() => encodeEalDevMpReq({ t: 0, devargs: 'a', result: 2 ** 31 })).toThrow(RangeError);
   });

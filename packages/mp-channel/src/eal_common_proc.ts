@@ -10,6 +10,7 @@ import {
   decodeMpMsg,
   encodeMpMsgForSend,
   checkMpName,
+  checkedNameBytes,
   isMpLayout,
   MpMsgType,
   mpMsgTypeName,
@@ -288,7 +289,7 @@ export class MpChannel {
   /** check_input of eal_common_proc.c, with our own fd limit. */
   #checkMessage(msg: MpMessage): void {
     if (typeof msg !== 'object' || msg === null) throw new MpError('EINVAL', 'mp message is missing');
-    checkMpName(msg.name);
+    checkedNameBytes(msg.name);
     if (!(msg.param instanceof Uint8Array)) throw new MpError('EINVAL', `mp message ${msg.name}: param is not a Uint8Array`);
     if (msg.param.length > RTE_MP_MAX_PARAM_LEN) {
       throw new MpError('E2BIG', `mp message ${msg.name}: param is ${msg.param.length} bytes, at most ${RTE_MP_MAX_PARAM_LEN}`);

@@ -1,4 +1,5 @@
-import { type BigIntStats, fstatSync, readdirSync } from 'node:fs';
+import { type FstatLite, fstatLiteSync } from '@eal-ts/sys';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { matchMpSocketFilter } from './eal_filesystem.js';
 
@@ -12,11 +13,20 @@ import { matchMpSocketFilter } from './eal_filesystem.js';
 export const PEER_LIST_SETTLE_MS = 50;
 
 interface CachedList {
-  readonly dev: bigint;
-  readonly ino: bigint;
-  readonly mtimeNs: bigint;
-  readonly ctimeNs: bigint;
+  readonly stat: FstatLite;
   readonly peers: readonly string[];
+}
+
+/** The same directory (device and inode) with the same mtime and ctime, to the nanosecond. */
+function unchanged(a: FstatLite, b: FstatLite): boolean {
+  return (
+    a.ino === b.ino &&
+    a.dev === b.dev &&
+    a.mtimeNsec === b.mtimeNsec &&
+    a.mtimeSec === b.mtimeSec &&
+    a.ctimeNsec === b.ctimeNsec &&
+    a.ctimeSec === b.ctimeSec
+  );
 }
 
 /**
@@ -43,28 +53,31 @@ export class PeerLists {
    * `dir`'s mp_socket_* paths, sorted; `fd` is the directory, open and
    * flocked by the caller, `stat` its fstat when the caller has it already.
    */
-  list(dir: string, fd: number, stat: BigIntStats = fstatSync(fd, { bigint: true })): string[] {
+  /**
+   * True when `stat` (of `dir`, taken without its flock) shows the directory
+   * unchanged since a kept listing that found no secondary: nobody has bound
+   * there since, so a broadcast has nobody to send to. A secondary binding
+   * right now (under its exclusive flock) has either created its socket, which
+   * changed the directory, or not yet: then the broadcast is simply one that
+   * came before it, as one that took the shared flock first would be.
+   */
+  surelyEmpty(dir: string, stat: FstatLite): boolean {
     const cached = this.#cache.get(dir);
-    if (
-      cached &&
-      cached.ino === stat.ino &&
-      cached.dev === stat.dev &&
-      cached.mtimeNs === stat.mtimeNs &&
-      cached.ctimeNs === stat.ctimeNs
-    ) {
-      return [...cached.peers];
-    }
+    return cached !== undefined && cached.peers.length === 0 && unchanged(cached.stat, stat);
+  }
+
+  list(dir: string, fd: number, stat: FstatLite = fstatLiteSync(fd)): string[] {
+    const cached = this.#cache.get(dir);
+    if (cached && unchanged(cached.stat, stat)) return [...cached.peers];
     // Synchronous on purpose: cached dentries of a small local directory (see UnixTransport).
     const peers = readdirSync(dir)
       .filter(matchMpSocketFilter)
       .sort()
       .map((name) => join(dir, name));
-    const settled = stat.mtimeNs < BigInt(Math.floor(this.now() - PEER_LIST_SETTLE_MS)) * 1_000_000n;
-    if (settled) {
-      this.#cache.set(dir, { dev: stat.dev, ino: stat.ino, mtimeNs: stat.mtimeNs, ctimeNs: stat.ctimeNs, peers });
-    } else {
-      this.#cache.delete(dir);
-    }
+    // mtime in ms, to the µs (exact enough for a 50 ms margin).
+    const mtimeMs = stat.mtimeSec * 1000 + stat.mtimeNsec / 1e6;
+    if (mtimeMs < this.now() - PEER_LIST_SETTLE_MS) this.#cache.set(dir, { stat, peers });
+    else this.#cache.delete(dir);
     return [...peers];
   }
 }

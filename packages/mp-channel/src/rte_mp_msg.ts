@@ -101,13 +101,41 @@ export function encodeMpMsgForSend(msg: MpMsg, layout: MpLayout): Buffer {
   return encodeInto(msg, layout, (size) => Buffer.allocUnsafe(size).fill(0));
 }
 
+/**
+ * The UTF-8 bytes of action names already checked, by name: a channel sends
+ * the same few names over and over (issue 11: checking and writing the name
+ * through Buffer's helpers was a good part of encoding a message on a cold
+ * path). Bounded; names past the bound are checked and encoded each time.
+ */
+const NAME_CACHE_MAX = 64;
+const nameBytesCache = new Map<string, Uint8Array>();
+
+/** checkMpName (EINVAL/E2BIG) with a memory: a name that passed once is not measured again. */
+export function checkedNameBytes(name: string): Uint8Array {
+  let bytes = nameBytesCache.get(name);
+  if (bytes === undefined) {
+    bytes = encodeMpName(name);
+    if (nameBytesCache.size < NAME_CACHE_MAX) nameBytesCache.set(name, bytes);
+  }
+  return bytes;
+}
+
+/** A little-endian int32 at `offset`, byte by byte (the caller checked the bounds). */
+function setInt32At(bytes: Uint8Array, offset: number, value: number): void {
+  bytes[offset] = value & 0xff;
+  bytes[offset + 1] = (value >>> 8) & 0xff;
+  bytes[offset + 2] = (value >>> 16) & 0xff;
+  bytes[offset + 3] = (value >>> 24) & 0xff;
+}
+
 function encodeInto(msg: MpMsg, layout: MpLayout, alloc: (size: number) => Buffer): Buffer {
   if (!isMpLayout(layout)) throw new MpError('EINVAL', `unknown mp layout ${String(layout)}: expected '22.11' or '25.11'`);
   const at = MP_MSG_LAYOUTS[layout];
   if (!Number.isInteger(msg.type) || msg.type < 0 || msg.type > 3) {
     throw new MpError('EINVAL', `mp message type ${String(msg.type)} out of range: expected 0..3`);
   }
-  checkMpName(msg.name);
+  if (typeof msg.name !== 'string') checkMpName(msg.name);
+  const name = checkedNameBytes(msg.name);
   if (msg.param.length > RTE_MP_MAX_PARAM_LEN) {
     throw new MpError('E2BIG', `mp message param is ${msg.param.length} bytes: expected 0..${RTE_MP_MAX_PARAM_LEN}`);
   }
@@ -118,11 +146,11 @@ function encodeInto(msg: MpMsg, layout: MpLayout, alloc: (size: number) => Buffe
     throw new MpError('E2BIG', `mp message num_fds ${msg.numFds} too big: expected 0..${RTE_MP_MAX_FD_NUM_24_11}`);
   }
   const out = alloc(at.size);
-  out.writeInt32LE(msg.type, at.type);
-  // Written in place (checked to fit, NUL left by alloc): no intermediate Buffer per message.
-  out.write(msg.name, at.name, 'utf8');
-  out.writeInt32LE(msg.param.length, at.lenParam);
-  out.writeInt32LE(msg.numFds, at.numFds);
+  // Written in place (the name's NUL and the padding left zero by alloc): no intermediate Buffer per message.
+  setInt32At(out, at.type, msg.type);
+  out.set(name, at.name);
+  setInt32At(out, at.lenParam, msg.param.length);
+  setInt32At(out, at.numFds, msg.numFds);
   out.set(msg.param, at.param);
   return out;
 }

@@ -1,5 +1,6 @@
-import { flock, tryFlockSync, UnixDgramSocket } from '@eal-ts/sys';
-import { type BigIntStats, closeSync, fstatSync, openSync } from 'node:fs';
+import { runThenRelease } from '@eal-ts/errno';
+import { type FstatLite, flock, fstatLiteSync, tryFlockSync, UnixDgramSocket } from '@eal-ts/sys';
+import { closeSync, openSync } from 'node:fs';
 import { open, readdir, readFile, realpath, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { matchFbarrayFilter, matchMpSocketFilter } from './eal_filesystem.js';
@@ -40,7 +41,7 @@ interface SharedHold {
   /** The directory's kept fd, flocked LOCK_SH (a promise of it while the flock is being waited for). */
   fd: number | Promise<number>;
   /** The directory's fstat, taken under the flock: PeerLists works from it. */
-  stat?: BigIntStats;
+  stat?: FstatLite;
 }
 
 /**
@@ -108,8 +109,71 @@ export class UnixTransport implements MpTransport {
     return new UnixEndpoint(socket, path);
   }
 
-  async withPeers<T>(dir: string, fn: (peers: string[]) => Promise<T>, options: MpLockOptions = {}): Promise<T> {
-    return this.#withDirLock(dir, 'shared', options.signal, async (fd) => fn(this.#peers.list(dir, fd, this.#shared.get(dir)?.stat)));
+  withPeers<T>(dir: string, fn: (peers: string[]) => Promise<T>, options: MpLockOptions = {}): Promise<T> {
+    const signal = options.signal;
+    const list = (fd: number): string[] => this.#peers.list(dir, fd, this.#shared.get(dir)?.stat);
+    // Fast path (issue 11): nothing of this process holds or waits for the
+    // directory: take our place and the shared flock now, list and send in
+    // this call, and let go when `fn` settles, without #withDirLock's async
+    // layers (each costs promise hops on every broadcast).
+    if (signal?.aborted === true || this.#locks.has(dir) || this.#shared.has(dir)) {
+      return this.#withDirLock(dir, 'shared', signal, (fd) => fn(list(fd)));
+    }
+    // A primary alone (issue 11): the directory has not changed since a kept
+    // listing found nobody, so there is nobody to send to and no flock to take.
+    if (this.#surelyAlone(dir)) {
+      try {
+        return fn([]);
+      } catch (error) {
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        return Promise.reject(error);
+      }
+    }
+    const lock = new RwLock();
+    const release = lock.tryAcquire('shared')!;
+    this.#locks.set(dir, lock);
+    const leave = (): void => {
+      release();
+      if (lock.idle && this.#locks.get(dir) === lock) this.#locks.delete(dir);
+    };
+    const run = (fd: number): Promise<T> =>
+      runThenRelease(
+        () => fn(list(fd)),
+        () => {
+          try {
+            this.#releaseShared(dir);
+          } finally {
+            leave();
+          }
+        },
+      );
+    let held: number | Promise<number>;
+    try {
+      held = this.#acquireShared(dir, signal);
+    } catch (error) {
+      leave();
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      return Promise.reject(error);
+    }
+    if (typeof held === 'number') return run(held);
+    // The flock is held by another process: wait for it as #withDirLock would, keeping our place.
+    return held.then(run, (error: unknown) => {
+      leave();
+      throw error;
+    });
+  }
+
+  /** PeerLists.surelyEmpty from an fstat of the kept fd of `dir` (unlocked); false when there is no kept fd, it fails, or the directory was removed. */
+  #surelyAlone(dir: string): boolean {
+    const fd = this.#dirFds.get(dir);
+    if (fd === undefined) return false;
+    let stat: FstatLite;
+    try {
+      stat = fstatLiteSync(fd);
+    } catch {
+      return false;
+    }
+    return stat.nlink > 0 && this.#peers.surelyEmpty(dir, stat);
   }
 
   /**
@@ -318,14 +382,14 @@ export class UnixTransport implements MpTransport {
    * opened and locked anew, once.
    */
   #checkLocked(dir: string, signal: AbortSignal | undefined, hold: SharedHold, fd: number, retryRemoved: boolean): number | Promise<number> {
-    let stat: BigIntStats;
+    let stat: FstatLite;
     try {
-      stat = fstatSync(fd, { bigint: true });
+      stat = fstatLiteSync(fd);
     } catch (error) {
       this.#forgetDirFd(dir, fd);
       throw error;
     }
-    if (stat.nlink > 0n || !retryRemoved) {
+    if (stat.nlink > 0 || !retryRemoved) {
       hold.stat = stat;
       return fd;
     }

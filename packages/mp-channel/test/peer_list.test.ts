@@ -3,6 +3,7 @@
 // broadcasts is still seen, as with DPDK's readdir per broadcast.
 import { mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { closeSync, openSync } from 'node:fs';
+import { flock, LockTimeoutError } from '@eal-ts/sys';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PeerLists } from '../src/peer_list.js';
@@ -40,6 +41,28 @@ describe('the peer list of a broadcast', () => {
     expect(await peersOf(primary, rt.dir)).toEqual(['mp_socket_1_a', 'mp_socket_2_b']);
     await b.close();
     expect(await peersOf(primary, rt.dir)).toEqual(['mp_socket_1_a']);
+  });
+
+  it('a primary alone broadcasts without the flock once a kept listing found nobody, and waits for it again once the directory changed', async () => {
+    const primary = new UnixTransport({ lockTimeoutMs: 150 });
+    endpoints.push(await primary.bind(join(rt.dir, 'mp_socket'), () => undefined));
+    await settle(rt.dir);
+    expect(await peersOf(primary, rt.dir)).toEqual([]); // listed under the flock, and kept
+    // Another open file description holds the directory's exclusive flock, as a secondary binding does.
+    const holder = openSync(rt.dir, 'r');
+    try {
+      expect(await flock(holder, 'exclusive', { wait: false })).toBe(true);
+      // Unchanged since the kept empty listing: nobody to send to, nothing to wait for.
+      expect(await peersOf(primary, rt.dir)).toEqual([]);
+      // The binding secondary's socket appears: the directory changed, so the broadcast waits for the flock
+      // (and here gives up at lockTimeoutMs, as the holder never lets go).
+      await writeFile(join(rt.dir, 'mp_socket_3_c'), '');
+      await expect(peersOf(primary, rt.dir)).rejects.toBeInstanceOf(LockTimeoutError);
+      await flock(holder, 'unlock');
+      expect(await peersOf(primary, rt.dir)).toEqual(['mp_socket_3_c']);
+    } finally {
+      closeSync(holder);
+    }
   });
 
   it('lists a directory removed and made again afresh', async () => {

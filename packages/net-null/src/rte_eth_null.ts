@@ -278,18 +278,22 @@ export class NullDriver implements VdevDriver {
    * primary has none).
    */
   async probe(dev: VdevDevice): Promise<void> {
-    this.#log.info(`rte_pmd_null_probe(): Initializing pmd_null for ${dev.name}`);
+    // Formatted only when shown (pmd.net.null logs at NOTICE by default, as DPDK): issue 11.
+    const info = this.#log.isEnabled(LogLevel.INFO);
+    if (info) this.#log.info(`rte_pmd_null_probe(): Initializing pmd_null for ${dev.name}`);
     if (this.#ports.processType === 'secondary') {
       await this.#probeSecondary(dev);
       return;
     }
     const options = parseNullArgs(dev.args);
-    this.#log.info(
-      `rte_pmd_null_probe(): Configure pmd_null: packet size is ${options.size}, ` +
-        `packet copy is ${options.copy ? 'enabled' : 'disabled'}`,
-    );
+    if (info) {
+      this.#log.info(
+        `rte_pmd_null_probe(): Configure pmd_null: packet size is ${options.size}, ` +
+          `packet copy is ${options.copy ? 'enabled' : 'disabled'}`,
+      );
+    }
     if (dev.numaNode === SOCKET_ID_ANY) dev.numaNode = 0;
-    this.#log.info(`eth_dev_null_create(): Creating null ethdev on numa socket ${dev.numaNode}`);
+    if (info) this.#log.info(`eth_dev_null_create(): Creating null ethdev on numa socket ${dev.numaNode}`);
     const ops = new NullPortOps(options);
     try {
       await this.#ports.allocate(dev.name, { deviceName: dev.name, driverName: NULL_DRIVER_NAME, ops });
@@ -344,7 +348,7 @@ export class NullDriver implements VdevDriver {
       this.#log.debug(`rte_pmd_null_remove(): port of ${dev.name} already released`);
       return;
     }
-    this.#log.info(`eth_dev_close(): Closing null ethdev ${dev.name} (port ${port.portId})`);
+    if (this.#log.isEnabled(LogLevel.INFO)) this.#log.info(`eth_dev_close(): Closing null ethdev ${dev.name} (port ${port.portId})`);
     try {
       await this.#ports.release(port.portId);
     } catch (error) {

@@ -22,6 +22,7 @@ static const napi_property_descriptor methods[] = {
     METHOD("readAt", eal_read_at, NULL),
     METHOD("writeAt", eal_write_at, NULL),
     METHOD("diffChunks", eal_diff_chunks, NULL),
+    METHOD("fstatInto", eal_fstat_into, NULL),
     METHOD("seqListen", eal_seq_listen, NULL),
     METHOD("seqConnect", eal_seq_connect, NULL),
     METHOD("seqOpen", eal_seq_open, NULL),

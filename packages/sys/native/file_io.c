@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "errors.h"
@@ -117,4 +118,44 @@ napi_value eal_diff_chunks(napi_env env, napi_callback_info info) {
     EAL_CALL(env, napi_set_element(env, result, count++, number(env, (double)index)));
   }
   return result;
+}
+
+/* fstatInto(fd, out) -> undefined: fstat(2) of fd into out, a Float64Array
+ * of at least FSTAT_INTO_FIELDS doubles: dev, ino, nlink, mode, mtime seconds,
+ * mtime nanoseconds, ctime seconds, ctime nanoseconds. One call and no
+ * object per stat, where fs.fstatSync builds a Stats (a BigIntStats for
+ * nanoseconds) each time (issue 11: every broadcast fstats the runtime
+ * directory it locks). */
+napi_value eal_fstat_into(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_typedarray_type array_type;
+  bool is_typed = false;
+  size_t count = 0;
+  void *data = NULL;
+  int fd;
+  struct stat st;
+  double *out;
+  EAL_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2)
+    return eal_throw_type(env, "fstatInto(fd, out) needs 2 arguments");
+  if (!eal_arg_fd(env, argv[0], "fd", &fd))
+    return NULL;
+  if (napi_is_typedarray(env, argv[1], &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, argv[1], &array_type, &count, &data, NULL,
+                               NULL) != napi_ok ||
+      array_type != napi_float64_array || count < FSTAT_INTO_FIELDS)
+    return eal_throw_type(env, "out must be a Float64Array of at least 8 elements");
+  if (fstat(fd, &st) != 0)
+    return eal_throw_errno(env, errno, "fstat", NULL);
+  out = data;
+  out[0] = (double)st.st_dev;
+  out[1] = (double)st.st_ino;
+  out[2] = (double)st.st_nlink;
+  out[3] = (double)st.st_mode;
+  out[4] = (double)st.st_mtim.tv_sec;
+  out[5] = (double)st.st_mtim.tv_nsec;
+  out[6] = (double)st.st_ctim.tv_sec;
+  out[7] = (double)st.st_ctim.tv_nsec;
+  return NULL;
 }

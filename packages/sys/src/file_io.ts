@@ -52,3 +52,42 @@ export function diffChunks(a: Uint8Array, b: Uint8Array, chunkSize: number): num
   const size = optionalInteger(chunkSize, 'chunkSize', 0, 1, 0xffffffff);
   return call(() => native.diffChunks(a, b, size));
 }
+
+/**
+ * What fstatLiteSync reports: identity, link count, mode and the change
+ * times, whole seconds and nanoseconds apart (a nanosecond count since 1970
+ * does not fit a double exactly; the pair compares exactly).
+ */
+export interface FstatLite {
+  readonly dev: number;
+  readonly ino: number;
+  readonly nlink: number;
+  readonly mode: number;
+  readonly mtimeSec: number;
+  readonly mtimeNsec: number;
+  readonly ctimeSec: number;
+  readonly ctimeNsec: number;
+}
+
+const statOut = new Float64Array(8);
+
+/**
+ * fstat(2) of `fd`, the fields a change check needs, as plain numbers: one
+ * addon call and one small object, where fs.fstatSync builds a whole Stats
+ * (a BigIntStats for nanoseconds). dev and ino are exact up to 2^53. Throws
+ * SysError (EBADF, …).
+ */
+export function fstatLiteSync(fd: number): FstatLite {
+  assertFd(fd, 'fd');
+  call(() => native.fstatInto(fd, statOut));
+  return {
+    dev: statOut[0]!,
+    ino: statOut[1]!,
+    nlink: statOut[2]!,
+    mode: statOut[3]!,
+    mtimeSec: statOut[4]!,
+    mtimeNsec: statOut[5]!,
+    ctimeSec: statOut[6]!,
+    ctimeNsec: statOut[7]!,
+  };
+}

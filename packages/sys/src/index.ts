@@ -1,5 +1,6 @@
 export { SysError } from './errors.js';
-export { diffChunks, readAtSync, writeAtSync } from './file_io.js';
+export { diffChunks, fstatLiteSync, readAtSync, writeAtSync } from './file_io.js';
+export type { FstatLite } from './file_io.js';
 export type { SysErrorOptions } from './errors.js';
 export { UnixDgramSocket } from './unix_dgram.js';
 export type { Credentials, Datagram, UnixDgramSocketEvents, UnixDgramSocketOptions } from './unix_dgram.js';

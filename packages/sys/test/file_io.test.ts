@@ -1,9 +1,9 @@
-import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, rmdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { SysError, diffChunks, readAtSync, writeAtSync } from '../src/index.js';
+import { SysError, diffChunks, fstatLiteSync, readAtSync, writeAtSync } from '../src/index.js';
 import { makeTempDir, removeTempDirs } from './helpers.js';
 
 const fds: number[] = [];
@@ -59,5 +59,42 @@ describe('diffChunks', () => {
     expect(diffChunks(Buffer.alloc(0), b, 128)).toEqual([]);
     expect(() => diffChunks(a, b, 0)).toThrow(RangeError);
     expect(() => diffChunks(a, [1, 2] as unknown as Buffer, 1)).toThrow(TypeError);
+  });
+});
+
+describe('fstatLiteSync', () => {
+  it("reports what fs.fstatSync does: identity, links, mode and the change times to the nanosecond", async () => {
+    const { path, fd } = await fileWith(Buffer.alloc(8));
+    utimesSync(path, 1_700_000_000.123456, 1_700_000_001.987654);
+    const lite = fstatLiteSync(fd);
+    const full = fstatSync(fd, { bigint: true });
+    expect(lite.dev).toBe(Number(full.dev));
+    expect(lite.ino).toBe(Number(full.ino));
+    expect(lite.nlink).toBe(1);
+    expect(lite.mode).toBe(Number(full.mode));
+    expect(BigInt(lite.mtimeSec) * 1_000_000_000n + BigInt(lite.mtimeNsec)).toBe(full.mtimeNs);
+    expect(BigInt(lite.ctimeSec) * 1_000_000_000n + BigInt(lite.ctimeNsec)).toBe(full.ctimeNs);
+    expect(lite.mtimeSec).toBe(1_700_000_001);
+  });
+
+  it('sees a removed directory through its open fd as having no links, and a changed one as a new mtime', async () => {
+    const dir = join(await makeTempDir(), 'runtime');
+    mkdirSync(dir);
+    const fd = openSync(dir, 'r');
+    fds.push(fd);
+    const before = fstatLiteSync(fd);
+    expect(before.nlink).toBeGreaterThan(0);
+    utimesSync(dir, 1, 2);
+    expect(fstatLiteSync(fd).mtimeSec).toBe(2);
+    rmdirSync(dir);
+    expect(fstatLiteSync(fd).nlink).toBe(0);
+  });
+
+  it('throws SysError EBADF for a closed fd, RangeError for a negative one and TypeError for a non-number', () => {
+    const closed = openSync('/dev/null', 'r');
+    closeSync(closed);
+    expect(() => fstatLiteSync(closed)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'fstat' }));
+    expect(() => fstatLiteSync(-1)).toThrow(RangeError);
+    expect(() => fstatLiteSync('3' as unknown as number)).toThrow(TypeError);
   });
 });

@@ -16,7 +16,7 @@ import { runRoundTripBench } from './roundtrip_bench.js';
 
 const USAGE = `usage: eal-bench [roundtrip] [--rounds R] [-n ITERATIONS] [--warmup N] [--compare LABEL=OTHER_CHECKOUT ...]
        eal-bench hotplug [--rounds R] [--warmup N] [--repeat K] [--ns 0,1,2,4,8,16] [--startup-rounds R] [--svg PATH|--no-svg] [--json PATH] [--no-dpdk]
-                         [--compare LABEL=PATH/apps/hotplug-mp/bin/hotplug-mp.js ...]
+                         [--node-floor] [--compare LABEL=PATH/apps/hotplug-mp/bin/hotplug-mp.js ...]
        eal-bench profile [--n-secondaries N] [--ops K] [--out DIR] [--app PATH/apps/hotplug-mp/bin/hotplug-mp.js]
 `;
 
@@ -33,6 +33,7 @@ const { values, positionals } = parseArgs({
     svg: { type: 'string' },
     'no-svg': { type: 'boolean', default: false },
     'no-dpdk': { type: 'boolean', default: false },
+    'node-floor': { type: 'boolean', default: false },
     json: { type: 'string' },
     compare: { type: 'string', multiple: true, default: [] },
     'n-secondaries': { type: 'string', default: '1' },
@@ -104,6 +105,7 @@ try {
       jsonPath: values.json ?? null,
       device: 'net_null7',
       noDpdk: values['no-dpdk'],
+      nodeFloor: values['node-floor'],
       compare: compares('the other checkout\'s apps/hotplug-mp/bin/hotplug-mp.js').map(({ label, path }) => ({ label, app: path })),
     });
   } else {

@@ -39,6 +39,25 @@ export function testpmdLabel(): string {
   return v ? `DPDK ${v} (${TESTPMD_PATH})` : `DPDK testpmd (not found: ${TESTPMD_PATH}; set TESTPMD=path)`;
 }
 
+/**
+ * A regular expression for `text` as testpmd prints it: its cmdline writes
+ * the prompt one character at a time, so a line another thread logs
+ * meanwhile can land inside it (seen on a 2-core machine: "tes", then
+ * "testpmd: Failed to attach port net_ring0\n", then "tpmd> "). Whole lines
+ * are allowed between its characters.
+ */
+export function interleaved(text: string): string {
+  return [...text].map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('(?:[^\\n]*\\n)*?');
+}
+
+/** testpmd's prompt, whole or with log lines inside it (see `interleaved`). */
+export const TESTPMD_PROMPT = new RegExp(interleaved('testpmd> '));
+
+/** `until` for Testpmd.command: `what` (a regular expression's source), then the prompt that follows it; or any of `otherwise`. */
+export function thenPrompt(what: string, ...otherwise: string[]): RegExp {
+  return new RegExp([`${what}[\\s\\S]*?${TESTPMD_PROMPT.source}`, ...otherwise].join('|'));
+}
+
 export interface TestpmdOptions {
   /** --file-prefix; defaults to a unique one. */
   readonly filePrefix?: string;
@@ -72,7 +91,7 @@ export class Testpmd extends DpdkPrimary {
     });
     const testpmd = new Testpmd(proc, base, filePrefix);
     return DpdkPrimary.ready(testpmd, async () => {
-      await testpmd.waitFor(/testpmd> /, options.startTimeoutMs ?? 30_000);
+      await testpmd.waitFor(TESTPMD_PROMPT, options.startTimeoutMs ?? 30_000);
       await access(testpmd.mpSocketPath, constants.F_OK);
     });
   }
@@ -90,9 +109,9 @@ export class Testpmd extends DpdkPrimary {
     const start = this.proc.output.length;
     const timeoutMs = options.timeoutMs ?? 15_000;
     this.proc.write(line + '\n');
-    const shown = await this.waitFor(options.until ?? /testpmd> /, timeoutMs, start + 1);
+    const shown = await this.waitFor(options.until ?? TESTPMD_PROMPT, timeoutMs, start + 1);
     // The prompt that closes this command's output (when `until` matched before it), so the next command's output starts after it.
-    await this.waitFor(/testpmd> /, timeoutMs, start + 1 + shown.index!);
+    await this.waitFor(TESTPMD_PROMPT, timeoutMs, start + 1 + shown.index!);
     return this.proc.output.slice(start);
   }
 

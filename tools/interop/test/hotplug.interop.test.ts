@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MpChannel, UnixTransport } from '@eal-ts/mp-channel';
 import { eventually, tempDir } from '@eal-ts/test-kit';
-import { AppProcess, tearDown, Testpmd, testpmdAvailable, testpmdLabel } from '../src/index.js';
+import { AppProcess, tearDown, Testpmd, TESTPMD_PROMPT, testpmdAvailable, testpmdLabel, thenPrompt } from '../src/index.js';
 
 describe.skipIf(!testpmdAvailable())(`hotplug-mp as a secondary of a real ${testpmdLabel()} primary`, () => {
   let testpmd: Testpmd | undefined;
@@ -43,7 +43,7 @@ describe.skipIf(!testpmdAvailable())(`hotplug-mp as a secondary of a real ${test
   });
 
   it('testpmd `port attach net_null1`: the secondary probes its own driver, replies, and lists it', async () => {
-    const out = await testpmd!.command('port attach net_null1', { until: /Port \d+ is attached|testpmd> [\s\S]*testpmd> |Failed/ });
+    const out = await testpmd!.command('port attach net_null1', { until: new RegExp(['Port \\d+ is attached', `${TESTPMD_PROMPT.source}[\\s\\S]*?${TESTPMD_PROMPT.source}`, 'Failed'].join('|')) });
     expect(out).not.toMatch(/Failed/);
     await until(async () => (await ourNames()).includes('net_null1'), 'net_null1 in our port list');
     expect(await ourNames()).toEqual(['net_null0', 'net_null1']);
@@ -64,7 +64,7 @@ describe.skipIf(!testpmdAvailable())(`hotplug-mp as a secondary of a real ${test
     await until(async () => (await ourNames()).includes('net_null1'), 'net_null1 in our port list');
     const id = [...(await testpmd!.ports())].find(([, name]) => name === 'net_null1')![0];
     await testpmd!.command(`port stop ${id}`);
-    const out = await testpmd!.command('device detach net_null1', { until: /Device net_null1 is detached[\s\S]*testpmd> |Failed|failed/ });
+    const out = await testpmd!.command('device detach net_null1', { until: thenPrompt('Device net_null1 is detached', 'Failed', 'failed') });
     expect(out).toMatch(/Device net_null1 is detached/);
     await until(async () => !(await ourNames()).includes('net_null1'), 'net_null1 gone from our port list');
     expect(await ourNames()).toEqual(['net_null0']);
@@ -95,7 +95,7 @@ describe.skipIf(!testpmdAvailable())(`hotplug-mp as a secondary of a real ${test
     expect(await app.list()).toEqual(['0\tnet_null0']);
     expect(await testpmdNames()).toEqual(['net_null0', 'net_ring0']);
     await testpmd.command('port stop 1');
-    const out = await testpmd.command('device detach net_ring0', { until: /Device net_ring0 is detached[\s\S]*testpmd> |Failed|failed/ });
+    const out = await testpmd.command('device detach net_ring0', { until: thenPrompt('Device net_ring0 is detached', 'Failed', 'failed') });
     expect(out).toMatch(/Device net_ring0 is detached/);
     expect(await testpmdNames()).toEqual(['net_null0']);
     expect(await app.list()).toEqual(['0\tnet_null0']);
@@ -128,7 +128,7 @@ describe.skipIf(!testpmdAvailable())(`hotplug-mp --hotplug-observer next to ${te
     expect(out).toMatch(/Port 1 is attached/);
     expect(await testpmd.ports()).toEqual(new Map([[0, 'net_null0'], [1, 'net_ring0']]));
     await testpmd.command('port stop 1');
-    const detached = await testpmd.command('device detach net_ring0', { until: /Device net_ring0 is detached[\s\S]*testpmd> |Failed|failed/ });
+    const detached = await testpmd.command('device detach net_ring0', { until: thenPrompt('Device net_ring0 is detached', 'Failed', 'failed') });
     expect(detached).toMatch(/Device net_ring0 is detached/);
     expect(await testpmd.ports()).toEqual(new Map([[0, 'net_null0']]));
 

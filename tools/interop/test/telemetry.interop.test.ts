@@ -4,7 +4,7 @@ import { TelemetryClient } from '@eal-ts/telemetry';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { eventually, pollUntil, runToExit, tempDir, uniquePrefix } from '@eal-ts/test-kit';
-import { AppProcess, Testpmd, python3Available, tearDown, testpmdAvailable } from '../src/index.js';
+import { AppProcess, Testpmd, python3Available, tearDown, testpmdAvailable, thenPrompt } from '../src/index.js';
 
 const PY_CLIENT = '/usr/bin/dpdk-telemetry.py';
 const EAL_TELEMETRY_BIN = fileURLToPath(new URL('../../../apps/eal-telemetry/bin/eal-telemetry.js', import.meta.url));
@@ -33,7 +33,7 @@ function testpmdForBlock(eal: string[] = []): () => Testpmd {
 /** testpmd detaches net_null0 and attaches net_null2, which takes the lower free id: 0 net_null2, 1 net_null1. */
 async function reuseLowerId(testpmd: Testpmd): Promise<void> {
   await testpmd.command('port stop 0');
-  await testpmd.command('device detach net_null0', { until: /Device net_null0 is detached[\s\S]*testpmd> |Failed|failed/ });
+  await testpmd.command('device detach net_null0', { until: thenPrompt('Device net_null0 is detached', 'Failed', 'failed') });
   await testpmd.command('port attach net_null2', { until: /Port \d+ is attached|Failed[^\n]*\n/ });
   expect(await testpmd.ports()).toEqual(new Map([[0, 'net_null2'], [1, 'net_null1']]));
 }

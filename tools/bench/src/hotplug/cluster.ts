@@ -21,6 +21,8 @@ export interface Implementation {
 }
 
 export const EAL_TS_APP = fileURLToPath(new URL('../../../../apps/hotplug-mp/bin/hotplug-mp.js', import.meta.url));
+/** The bench's Node floor (`--node-floor`): the hops of an operation and nothing else. */
+export const NODE_FLOOR_APP = fileURLToPath(new URL('./node_floor_app.js', import.meta.url));
 
 export function ealTs(nodeFlags: readonly string[] = [], env: NodeJS.ProcessEnv = {}, app = EAL_TS_APP, name = 'eal-ts'): Implementation {
   return { name, command: process.execPath, leadingArgs: [...nodeFlags, app], env, hugeDir: null };

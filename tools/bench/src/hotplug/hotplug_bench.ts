@@ -10,7 +10,7 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
-import { Cluster, dpdk, ealTs, type Implementation } from './cluster.js';
+import { Cluster, NODE_FLOOR_APP, dpdk, ealTs, type Implementation } from './cluster.js';
 import { dpdkUnavailable, setUpDpdk, type DpdkSetup } from './dpdk_setup.js';
 import { hasTime, startupSample, type StartupSample, type Subject } from './startup.js';
 import { latencyChart } from './svg.js';
@@ -37,6 +37,13 @@ export interface HotplugOptions {
   readonly noDpdk: boolean;
   /** Further eal-ts checkouts to run in the same rounds: label → path of their apps/hotplug-mp/bin/hotplug-mp.js. */
   readonly compare: readonly { label: string; app: string }[];
+  /**
+   * Also run `node floor` (node_floor_app.ts) in the same rounds: Node doing
+   * only the hops of an operation (stdin, one datagram round trip to each
+   * secondary through @eal-ts/sys, stdout), the part of eal-ts's latency no
+   * JavaScript of ours can remove.
+   */
+  readonly nodeFloor?: boolean;
 }
 
 export interface OpStats {
@@ -135,6 +142,7 @@ export async function runHotplugBench(o: HotplugOptions): Promise<void> {
       ...(setup ? [dpdk(setup.binary, setup.hugeDir)] : []),
       ealTs(),
       ...o.compare.map((c) => ealTs([], {}, c.app, c.label)),
+      ...(o.nodeFloor ? [ealTs([], {}, NODE_FLOOR_APP, 'node floor')] : []),
     ];
     const dpdkVersion = setup ? (await run('pkg-config', ['--modversion', 'libdpdk'])).stdout.trim() : null;
     say(`load average before: ${load()}; node ${process.version}${dpdkVersion ? `; DPDK ${dpdkVersion}` : ''}; ${o.rounds} rounds (+${o.warmup} warm-up) per N`);
