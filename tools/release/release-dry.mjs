@@ -26,8 +26,13 @@ const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
 const log = (text) => console.log(`release:dry [${elapsed()}] ${text}`);
 
+// pnpm passes its own settings to the scripts it runs as npm_config_* variables; npm does not know
+// these and warns about each. A user's shell has none of them: the consumer installs drop them.
+const PNPM_ONLY_CONFIG = /^npm_config_(verify_deps_before_run|npm_globalconfig|_jsr_registry)$/i;
+
 function run(cmd, args, options = {}) {
-  const result = spawnSync(cmd, args, { encoding: 'utf8', timeout: 300_000, ...options, env: { ...process.env, ...options.env } });
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !(options.asUser && PNPM_ONLY_CONFIG.test(key))));
+  const result = spawnSync(cmd, args, { encoding: 'utf8', timeout: 300_000, ...options, env: { ...inherited, ...options.env } });
   if (result.status !== 0 && !options.allowFailure) {
     throw new Error(`${cmd} ${args.join(' ')} (in ${options.cwd ?? root}) failed with ${result.error?.message ?? `exit status ${result.status}`}\n${result.stdout}${result.stderr}`);
   }
@@ -133,7 +138,7 @@ async function consumer(flavour, tarballs, packages, sysfsDevices) {
     'npm install --ignore-scripts': ['npm', 'install', '--ignore-scripts', '--no-audit', '--no-fund', ...files],
     'pnpm add': ['pnpm', 'add', ...files],
   }[flavour];
-  const install = run(cmd, args, { cwd: project, env: { npm_config_loglevel: 'warn' } });
+  const install = run(cmd, args, { cwd: project, asUser: true, env: { npm_config_loglevel: 'warn' } });
   // Expected, and harmless with a prebuilt binary: npm 11 and pnpm 10 say that @eal-ts/sys has an
   // install script they did not run or that is not yet approved.
   const warnings = `${install.stdout}${install.stderr}`
