@@ -50,10 +50,6 @@ export class PeerLists {
   constructor(private readonly now: () => number = Date.now) {}
 
   /**
-   * `dir`'s mp_socket_* paths, sorted; `fd` is the directory, open and
-   * flocked by the caller, `stat` its fstat when the caller has it already.
-   */
-  /**
    * True when `stat` (of `dir`, taken without its flock) shows the directory
    * unchanged since a kept listing that found no secondary: nobody has bound
    * there since, so a broadcast has nobody to send to. A secondary binding
@@ -66,6 +62,10 @@ export class PeerLists {
     return cached !== undefined && cached.peers.length === 0 && unchanged(cached.stat, stat);
   }
 
+  /**
+   * `dir`'s mp_socket_* paths, sorted; `fd` is the directory, open and
+   * flocked by the caller, `stat` its fstat when the caller has it already.
+   */
   list(dir: string, fd: number, stat: FstatLite = fstatLiteSync(fd)): string[] {
     const cached = this.#cache.get(dir);
     if (cached && unchanged(cached.stat, stat)) return [...cached.peers];

@@ -134,7 +134,6 @@ function encodeInto(msg: MpMsg, layout: MpLayout, alloc: (size: number) => Buffe
   if (!Number.isInteger(msg.type) || msg.type < 0 || msg.type > 3) {
     throw new MpError('EINVAL', `mp message type ${String(msg.type)} out of range: expected 0..3`);
   }
-  if (typeof msg.name !== 'string') checkMpName(msg.name);
   const name = checkedNameBytes(msg.name);
   if (msg.param.length > RTE_MP_MAX_PARAM_LEN) {
     throw new MpError('E2BIG', `mp message param is ${msg.param.length} bytes: expected 0..${RTE_MP_MAX_PARAM_LEN}`);

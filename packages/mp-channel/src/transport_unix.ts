@@ -111,17 +111,10 @@ export class UnixTransport implements MpTransport {
 
   withPeers<T>(dir: string, fn: (peers: string[]) => Promise<T>, options: MpLockOptions = {}): Promise<T> {
     const signal = options.signal;
-    const list = (fd: number): string[] => this.#peers.list(dir, fd, this.#shared.get(dir)?.stat);
-    // Fast path (issue 11): nothing of this process holds or waits for the
-    // directory: take our place and the shared flock now, list and send in
-    // this call, and let go when `fn` settles, without #withDirLock's async
-    // layers (each costs promise hops on every broadcast).
-    if (signal?.aborted === true || this.#locks.has(dir) || this.#shared.has(dir)) {
-      return this.#withDirLock(dir, 'shared', signal, (fd) => fn(list(fd)));
-    }
-    // A primary alone (issue 11): the directory has not changed since a kept
-    // listing found nobody, so there is nobody to send to and no flock to take.
-    if (this.#surelyAlone(dir)) {
+    // A primary alone (issue 11): nothing of this process holds the
+    // directory and it has not changed since a kept listing found nobody, so
+    // there is nobody to send to and no flock to take.
+    if (signal?.aborted !== true && !this.#locks.has(dir) && this.#surelyAlone(dir)) {
       try {
         return fn([]);
       } catch (error) {
@@ -129,38 +122,7 @@ export class UnixTransport implements MpTransport {
         return Promise.reject(error);
       }
     }
-    const lock = new RwLock();
-    const release = lock.tryAcquire('shared')!;
-    this.#locks.set(dir, lock);
-    const leave = (): void => {
-      release();
-      if (lock.idle && this.#locks.get(dir) === lock) this.#locks.delete(dir);
-    };
-    const run = (fd: number): Promise<T> =>
-      runThenRelease(
-        () => fn(list(fd)),
-        () => {
-          try {
-            this.#releaseShared(dir);
-          } finally {
-            leave();
-          }
-        },
-      );
-    let held: number | Promise<number>;
-    try {
-      held = this.#acquireShared(dir, signal);
-    } catch (error) {
-      leave();
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-      return Promise.reject(error);
-    }
-    if (typeof held === 'number') return run(held);
-    // The flock is held by another process: wait for it as #withDirLock would, keeping our place.
-    return held.then(run, (error: unknown) => {
-      leave();
-      throw error;
-    });
+    return this.#withDirLock(dir, 'shared', signal, (fd) => fn(this.#peers.list(dir, fd, this.#shared.get(dir)?.stat)));
   }
 
   /** PeerLists.surelyEmpty from an fstat of the kept fd of `dir` (unlocked); false when there is no kept fd, it fails, or the directory was removed. */
@@ -260,35 +222,63 @@ export class UnixTransport implements MpTransport {
     }
   }
 
-  /** Runs fn under the directory's flock (after this process's own rwlock); fn gets the flocked directory's fd. */
-  async #withDirLock<T>(dir: string, mode: 'shared' | 'exclusive', signal: AbortSignal | undefined, fn: (fd: number) => Promise<T>): Promise<T> {
-    signal?.throwIfAborted();
+  /**
+   * Runs fn under the directory's flock (after this process's own rwlock); fn
+   * gets the flocked directory's fd. Free locks are taken synchronously and
+   * let go when fn settles, with no async layer in between (issue 11: every
+   * broadcast comes through here); only a lock held elsewhere, in this
+   * process or another, is waited for.
+   */
+  #withDirLock<T>(dir: string, mode: 'shared' | 'exclusive', signal: AbortSignal | undefined, fn: (fd: number) => Promise<T>): Promise<T> {
+    if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
     let lock = this.#locks.get(dir);
     if (!lock) this.#locks.set(dir, (lock = new RwLock()));
-    // Free in this process (the usual case): granted now, no await (issue 11).
-    const release = lock.tryAcquire(mode) ?? (await lock.acquire(mode));
+    const rwlock = lock;
+    const granted = rwlock.tryAcquire(mode);
+    if (granted) return this.#underDirLock(dir, mode, signal, fn, rwlock, granted);
+    return rwlock.acquire(mode).then((release) => this.#underDirLock(dir, mode, signal, fn, rwlock, release));
+  }
+
+  /** With our place in the rwlock: the flock, fn, then both let go, on every path. */
+  #underDirLock<T>(
+    dir: string,
+    mode: 'shared' | 'exclusive',
+    signal: AbortSignal | undefined,
+    fn: (fd: number) => Promise<T>,
+    lock: RwLock,
+    release: () => void,
+  ): Promise<T> {
+    const leave = (): void => {
+      release();
+      if (lock.idle && this.#locks.get(dir) === lock) this.#locks.delete(dir);
+    };
+    let held: number | Promise<number>;
     try {
       // Waiting behind our own process's holders is bounded by their own work; the flock below by lockTimeoutMs.
       signal?.throwIfAborted();
-      if (mode === 'exclusive') {
-        const fd = await this.#flockDir(dir, 'exclusive', signal);
-        try {
-          return await fn(fd);
-        } finally {
-          closeSync(fd);
-        }
-      }
-      const held = this.#acquireShared(dir, signal);
-      const fd = typeof held === 'number' ? held : await held;
-      try {
-        return await fn(fd);
-      } finally {
-        this.#releaseShared(dir);
-      }
-    } finally {
-      release();
-      if (lock.idle) this.#locks.delete(dir);
+      held = mode === 'exclusive' ? this.#flockDir(dir, 'exclusive', signal) : this.#acquireShared(dir, signal);
+    } catch (error) {
+      leave();
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      return Promise.reject(error);
     }
+    const run = (fd: number): Promise<T> =>
+      runThenRelease(
+        () => fn(fd),
+        () => {
+          try {
+            if (mode === 'exclusive') closeSync(fd);
+            else this.#releaseShared(dir);
+          } finally {
+            leave();
+          }
+        },
+      );
+    if (typeof held === 'number') return run(held);
+    return held.then(run, (error: unknown) => {
+      leave();
+      throw error;
+    });
   }
 
   /**

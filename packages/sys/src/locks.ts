@@ -92,7 +92,10 @@ async function retry(
   options: { timeoutMs: number; signal?: AbortSignal | undefined },
   timedOut: () => Promise<Error>,
 ): Promise<true> {
-  if (await retryWithBackoff(attempt, { timeoutMs: options.timeoutMs, maxDelayMs: BACKOFF_MAX_MS, signal: options.signal })) return true;
+  // Its callers have just made the first attempt, synchronously, and it failed.
+  if (await retryWithBackoff(attempt, { timeoutMs: options.timeoutMs, maxDelayMs: BACKOFF_MAX_MS, signal: options.signal, afterFailedAttempt: true })) {
+    return true;
+  }
   throw await timedOut();
 }
 

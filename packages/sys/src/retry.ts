@@ -9,6 +9,8 @@ export interface BackoffOptions {
   maxDelayMs: number;
   /** Stop retrying at once: rejects with the signal's reason. */
   signal?: AbortSignal | undefined;
+  /** The caller has just made the first attempt itself, and it failed: pause before the next one. */
+  afterFailedAttempt?: boolean;
 }
 
 function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -36,7 +38,7 @@ export async function retryWithBackoff(attempt: () => boolean, options: BackoffO
   const { signal, maxDelayMs } = options;
   signal?.throwIfAborted();
   // The uncontended case reads no clock (`performance` loads perf_hooks: ~0.7 MiB at start-up, issue 11).
-  if (attempt()) return true;
+  if (options.afterFailedAttempt !== true && attempt()) return true;
   const deadline = performance.now() + options.timeoutMs;
   let delay = 1;
   for (;;) {

@@ -112,7 +112,7 @@ export class UnixDgramSocket extends NativeSocket<UnixDgramSocketEvents, NativeD
     };
     // Every mp datagram comes through here: the uncontended send returns without the retry loop's await.
     if (attempt()) return;
-    if (await retryWithBackoff(attempt, { timeoutMs: SEND_RETRY_BUDGET_MS, maxDelayMs: SEND_RETRY_MAX_DELAY_MS })) return;
+    if (await retryWithBackoff(attempt, { timeoutMs: SEND_RETRY_BUDGET_MS, maxDelayMs: SEND_RETRY_MAX_DELAY_MS, afterFailedAttempt: true })) return;
     throw new SysError(errnoEAGAIN, 'sendmsg', path, { cause: queueFull });
   }
 
