@@ -23,6 +23,15 @@ async function openHere(path: string): Promise<number> {
   return handle.fd;
 }
 
+/** A 64-byte file `name` whose `range` a child process holds write-locked, and this process's fd of it. */
+async function lockedByChild(name: string, range: { start: number; length: number }): Promise<{ file: string; child: Child; fd: number }> {
+  const file = join(await makeTempDir(), name);
+  writeFileSync(file, Buffer.alloc(64));
+  const child = await Child.peer();
+  expect(await child.request('setRecordLock', { path: file, type: 'write', range })).toBe(true);
+  return { file, child, fd: await openHere(file) };
+}
+
 /** Watches a promise and a timer together: proof the loop ran while the promise was pending. */
 function track<T>(promise: Promise<T>): { settled: () => boolean; ticks: () => number; stop: () => void; promise: Promise<T> } {
   let settled = false;
@@ -37,13 +46,7 @@ function track<T>(promise: Promise<T>): { settled: () => boolean; ticks: () => n
 
 describe('POSIX record locks (fcntl)', () => {
   it("sees a child's write lock, is refused without wait, and takes it with wait once the child releases, without blocking the event loop", async () => {
-    const dir = await makeTempDir();
-    const file = join(dir, 'config');
-    writeFileSync(file, Buffer.alloc(64));
-    const child = await Child.peer();
-    expect(await child.request('setRecordLock', { path: file, type: 'write', range: { start: 8, length: 16 } })).toBe(true);
-
-    const fd = await openHere(file);
+    const { file, child, fd } = await lockedByChild('config', { start: 8, length: 16 });
     expect(await testRecordLock(fd, 'write')).toEqual({ type: 'write', pid: child.pid, start: 8, length: 16 });
     expect(await testRecordLock(fd, 'read', { start: 20, length: 1 })).toEqual({
       type: 'write',
@@ -173,12 +176,7 @@ describe('flock', () => {
 
 describe('one synchronous attempt (trySetRecordLockSync, tryFlockSync)', () => {
   it("returns false while a child holds the record lock, true once it is free, and the child then sees this process as the holder", async () => {
-    const dir = await makeTempDir();
-    const file = join(dir, 'table');
-    writeFileSync(file, Buffer.alloc(64));
-    const child = await Child.peer();
-    expect(await child.request('setRecordLock', { path: file, type: 'write', range: { start: 0, length: 0 } })).toBe(true);
-    const fd = await openHere(file);
+    const { file, child, fd } = await lockedByChild('table', { start: 0, length: 0 });
     expect(trySetRecordLockSync(fd, 'read')).toBe(false);
     expect(trySetRecordLockSync(fd, 'write', { start: 10, length: 1 })).toBe(false);
     expect(await child.request('setRecordLock', { path: file, type: 'unlock', range: { start: 0, length: 0 } })).toBe(true);
