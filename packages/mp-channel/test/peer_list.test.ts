@@ -47,7 +47,9 @@ describe('the peer list of a broadcast', () => {
     const primary = new UnixTransport({ lockTimeoutMs: 150 });
     endpoints.push(await primary.bind(join(rt.dir, 'mp_socket'), () => undefined));
     await settle(rt.dir);
+    expect(primary.surelyAlone(rt.dir)).toBe(false); // no listing kept yet: in doubt
     expect(await peersOf(primary, rt.dir)).toEqual([]); // listed under the flock, and kept
+    expect(primary.surelyAlone(rt.dir)).toBe(true);
     // Another open file description holds the directory's exclusive flock, as a secondary binding does.
     const holder = openSync(rt.dir, 'r');
     try {
@@ -57,6 +59,7 @@ describe('the peer list of a broadcast', () => {
       // The binding secondary's socket appears: the directory changed, so the broadcast waits for the flock
       // (and here gives up at lockTimeoutMs, as the holder never lets go).
       await writeFile(join(rt.dir, 'mp_socket_3_c'), '');
+      expect(primary.surelyAlone(rt.dir)).toBe(false);
       await expect(peersOf(primary, rt.dir)).rejects.toBeInstanceOf(LockTimeoutError);
       await flock(holder, 'unlock');
       expect(await peersOf(primary, rt.dir)).toEqual(['mp_socket_3_c']);
