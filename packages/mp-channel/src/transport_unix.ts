@@ -130,8 +130,13 @@ export class UnixTransport implements MpTransport {
     return !this.#locks.has(dir) && this.#surelyEmpty(dir);
   }
 
-  /** PeerLists.surelyEmpty from an fstat of the kept fd of `dir` (unlocked); false when there is no kept fd, it fails, or the directory was removed. */
+  /**
+   * PeerLists.surelyEmpty from an fstat of the kept fd of `dir` (unlocked);
+   * false when no kept listing found nobody (without the fstat), when there
+   * is no kept fd, the fstat fails, or the directory was removed.
+   */
   #surelyEmpty(dir: string): boolean {
+    if (!this.#peers.keptEmpty(dir)) return false;
     const fd = this.#dirFds.get(dir);
     if (fd === undefined) return false;
     let stat: FstatLite;
