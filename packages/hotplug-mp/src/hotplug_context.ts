@@ -14,7 +14,7 @@ import { type HotplugOp } from './errors.js';
 export const HOTPLUG_MP_TIMEOUT_MS = 5000;
 
 /** What hotplug needs of an mp channel; an MpChannel fits, and tests may pass anything shaped like it. */
-export type HotplugChannel = Pick<MpChannel, 'role' | 'path' | 'primaryPath' | 'register' | 'unregister' | 'request' | 'reply'>;
+export type HotplugChannel = Pick<MpChannel, 'role' | 'path' | 'primaryPath' | 'register' | 'unregister' | 'request' | 'reply' | 'surelyAlone'>;
 
 /** A device was probed (`attached`) or removed (`detached`) in this process. */
 export interface HotplugDeviceEvent {

@@ -83,7 +83,10 @@ function echoes(reply: DecodedReply, req: EalDevMpReq, fromPrimary: boolean): bo
  */
 export async function requestToSecondaries(ctx: HotplugContext, req: EalDevMpReq, op: HotplugOp): Promise<HotplugError | undefined> {
   const channel = ctx.channel;
-  if (!channel) return undefined;
+  // No secondary to ask (issue 11: a primary alone neither encodes the
+  // request nor goes through the channel's layers for it; the answer is the
+  // one an empty request gets, nbSent 0).
+  if (!channel || channel.surelyAlone()) return undefined;
   const type = ealDevReqTypeName(req.t);
   let response;
   try {

@@ -3,7 +3,7 @@
 // transport on virtual time. Refusals, malformed messages, observer and
 // local-only modes: hotplug_mp_refusals.test.ts.
 import { EalError, localDevProbe } from '@eal-ts/bus';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { EalDevReqType, decodeEalDevMpReq, encodeEalDevMpReq } from '../src/eal_dev_mp_req.js';
 import { HotplugError } from '../src/errors.js';
 import { everywhere, PRIMARY, rejection, worldPerTest } from './helpers.js';
@@ -183,6 +183,20 @@ describe('rollback', () => {
     const error = await rejection(suite.w, primary.hotplug.probe('net_null3'));
     expect(error).toMatchObject({ code: 'ENOMEM', rolledBack: true });
     expect(everywhere(procs)).toEqual([[], [], []]);
+  });
+
+  it('a primary alone attaches and detaches without a request on the channel; with a secondary, it asks again', async () => {
+    const w = suite.fresh();
+    const primary = await w.open('primary');
+    const request = vi.spyOn(primary.channel, 'request');
+    await w.run(primary.hotplug.probe('net_null0'));
+    await w.run(primary.hotplug.remove('net_null0'));
+    expect(request).not.toHaveBeenCalled();
+    expect(primary.events.map((e) => e.kind)).toEqual(['attached', 'detached']);
+    const s1 = await w.open('secondary');
+    await w.run(primary.hotplug.probe('net_null0'));
+    expect(request).toHaveBeenCalledTimes(1);
+    expect(everywhere([primary, s1])).toEqual([['net_null0'], ['net_null0']]);
   });
 
   it('the primary failing its own probe: nothing broadcast, the error returned', async () => {

@@ -238,6 +238,19 @@ export class MpChannel {
   }
 
   /**
+   * True only for a primary whose request or broadcast, started now, would
+   * surely reach no secondary: nothing in this process holds the runtime
+   * directory's lock, and the directory is unchanged since a kept listing
+   * found nobody (the check request() itself makes before it skips the
+   * directory's flock). A caller may then skip building a message nobody
+   * would receive. False in a secondary, when the channel is closed, and
+   * whenever in doubt.
+   */
+  surelyAlone(): boolean {
+    return this.role === 'primary' && this.#closing === undefined && this.#transport.surelyAlone?.(this.runtimeDir) === true;
+  }
+
+  /**
    * rte_mp_request_sync: a secondary asks the primary; the primary asks every
    * secondary at once and gathers the replies while holding the directory's
    * shared lock. A timeout is not an error: it shows as nbReceived < nbSent.

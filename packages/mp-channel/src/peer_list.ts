@@ -50,6 +50,15 @@ export class PeerLists {
   constructor(private readonly now: () => number = Date.now) {}
 
   /**
+   * Whether a kept listing of `dir` found no secondary: the only case in
+   * which surelyEmpty can be true, so a caller with secondaries skips the
+   * fstat it would take for it (issue 11: one syscall per broadcast).
+   */
+  keptEmpty(dir: string): boolean {
+    return this.#cache.get(dir)?.peers.length === 0;
+  }
+
+  /**
    * True when `stat` (of `dir`, taken without its flock) shows the directory
    * unchanged since a kept listing that found no secondary: nobody has bound
    * there since, so a broadcast has nobody to send to. A secondary binding

@@ -40,6 +40,13 @@ export interface MpTransport {
    * included, so no secondary can join halfway).
    */
   withPeers<T>(dir: string, fn: (peers: string[]) => Promise<T>, options?: MpLockOptions): Promise<T>;
+  /**
+   * True only when a withPeers of `dir` started now would surely find no
+   * secondary, decided without waiting for the directory's lock (the check
+   * withPeers itself makes before it skips the lock). False when in doubt;
+   * a transport without the method is always in doubt.
+   */
+  surelyAlone?(dir: string): boolean;
   /** Removes a dead peer's socket path (ignores ENOENT). */
   unlink(path: string): Promise<void>;
   /**

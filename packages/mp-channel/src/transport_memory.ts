@@ -274,6 +274,11 @@ class MemoryTransport implements MpTransport {
     });
   }
 
+  /** Nobody holds or waits for the directory's lock and no mp_socket_* is bound in it. */
+  surelyAlone(dir: string): boolean {
+    return this.network.lock(dir).idle && !this.network.paths(dir).some((p) => matchMpSocketFilter(basename(p)));
+  }
+
   unlink(path: string): Promise<void> {
     this.network.unlink(path);
     return Promise.resolve();

@@ -114,7 +114,7 @@ export class UnixTransport implements MpTransport {
     // A primary alone (issue 11): nothing of this process holds the
     // directory and it has not changed since a kept listing found nobody, so
     // there is nobody to send to and no flock to take.
-    if (signal?.aborted !== true && !this.#locks.has(dir) && this.#surelyAlone(dir)) {
+    if (signal?.aborted !== true && this.surelyAlone(dir)) {
       try {
         return fn([]);
       } catch (error) {
@@ -125,8 +125,18 @@ export class UnixTransport implements MpTransport {
     return this.#withDirLock(dir, 'shared', signal, (fd) => fn(this.#peers.list(dir, fd, this.#shared.get(dir)?.stat)));
   }
 
-  /** PeerLists.surelyEmpty from an fstat of the kept fd of `dir` (unlocked); false when there is no kept fd, it fails, or the directory was removed. */
-  #surelyAlone(dir: string): boolean {
+  /** Nothing of this process holds or waits for `dir`'s flock, and #surelyEmpty. */
+  surelyAlone(dir: string): boolean {
+    return !this.#locks.has(dir) && this.#surelyEmpty(dir);
+  }
+
+  /**
+   * PeerLists.surelyEmpty from an fstat of the kept fd of `dir` (unlocked);
+   * false when no kept listing found nobody (without the fstat), when there
+   * is no kept fd, the fstat fails, or the directory was removed.
+   */
+  #surelyEmpty(dir: string): boolean {
+    if (!this.#peers.keptEmpty(dir)) return false;
     const fd = this.#dirFds.get(dir);
     if (fd === undefined) return false;
     let stat: FstatLite;

@@ -291,6 +291,23 @@ describe('MpChannel over MemoryNetwork', () => {
     await expect(primary.sendTo(s.path, msg('x'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
+  it('surelyAlone: a primary with no secondary bound, until one binds; never a secondary or a closed channel', async () => {
+    newWorld();
+    const primary = await w.open('primary');
+    expect(primary.surelyAlone()).toBe(true);
+    const secondary = await w.open('secondary');
+    echo(secondary, 'sync', 1);
+    expect(primary.surelyAlone()).toBe(false);
+    expect(secondary.surelyAlone()).toBe(false);
+    // What it stands for: a request now reaches somebody.
+    expect((await w.run(primary.request(msg('sync'), { timeoutMs: 10 }))).nbSent).toBe(1);
+    await secondary.close();
+    expect(primary.surelyAlone()).toBe(true);
+    expect((await w.run(primary.request(msg('sync'), { timeoutMs: 10 }))).nbSent).toBe(0);
+    await primary.close();
+    expect(primary.surelyAlone()).toBe(false);
+  });
+
   it('the default logger is a fresh lib.eal type with the EAL prefix', async () => {
     const network = new MemoryNetwork();
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);

@@ -3,13 +3,19 @@
 // broadcasts is still seen, as with DPDK's readdir per broadcast.
 import { mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { closeSync, openSync } from 'node:fs';
-import { flock, LockTimeoutError } from '@eal-ts/sys';
+import { flock, fstatLiteSync, LockTimeoutError } from '@eal-ts/sys';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { PeerLists } from '../src/peer_list.js';
 import type { MpEndpoint } from '../src/transport.js';
 import { UnixTransport } from '../src/transport_unix.js';
 import { tempRuntimeDirs } from './runtime_dir.js';
+
+// fstatLiteSync counted, not replaced: how many directory stats a broadcast takes.
+vi.mock('@eal-ts/sys', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('@eal-ts/sys')>();
+  return { ...actual, fstatLiteSync: vi.fn(actual.fstatLiteSync) };
+});
 
 const endpoints: MpEndpoint[] = [];
 const rt = tempRuntimeDirs('mpp-', async () => {
@@ -47,7 +53,9 @@ describe('the peer list of a broadcast', () => {
     const primary = new UnixTransport({ lockTimeoutMs: 150 });
     endpoints.push(await primary.bind(join(rt.dir, 'mp_socket'), () => undefined));
     await settle(rt.dir);
+    expect(primary.surelyAlone(rt.dir)).toBe(false); // no listing kept yet: in doubt
     expect(await peersOf(primary, rt.dir)).toEqual([]); // listed under the flock, and kept
+    expect(primary.surelyAlone(rt.dir)).toBe(true);
     // Another open file description holds the directory's exclusive flock, as a secondary binding does.
     const holder = openSync(rt.dir, 'r');
     try {
@@ -57,12 +65,51 @@ describe('the peer list of a broadcast', () => {
       // The binding secondary's socket appears: the directory changed, so the broadcast waits for the flock
       // (and here gives up at lockTimeoutMs, as the holder never lets go).
       await writeFile(join(rt.dir, 'mp_socket_3_c'), '');
+      expect(primary.surelyAlone(rt.dir)).toBe(false);
       await expect(peersOf(primary, rt.dir)).rejects.toBeInstanceOf(LockTimeoutError);
       await flock(holder, 'unlock');
       expect(await peersOf(primary, rt.dir)).toEqual(['mp_socket_3_c']);
     } finally {
       closeSync(holder);
     }
+  });
+
+  it('a primary with secondaries stats the directory once per broadcast, under the flock (no unlocked pre-check)', async () => {
+    const primary = new UnixTransport();
+    const secondary = new UnixTransport();
+    endpoints.push(await primary.bind(join(rt.dir, 'mp_socket'), () => undefined));
+    endpoints.push(await secondary.bind(join(rt.dir, 'mp_socket_1_a'), () => undefined));
+    await settle(rt.dir);
+    expect(await peersOf(primary, rt.dir)).toEqual(['mp_socket_1_a']); // kept, with a secondary in it
+    const stats = vi.mocked(fstatLiteSync);
+    stats.mockClear();
+    expect(primary.surelyAlone(rt.dir)).toBe(false);
+    expect(stats).not.toHaveBeenCalled();
+    expect(await peersOf(primary, rt.dir)).toEqual(['mp_socket_1_a']);
+    expect(stats).toHaveBeenCalledTimes(1);
+  });
+
+  it('keptEmpty: only a listing kept (settled directory) that found nobody', async () => {
+    const lists = new PeerLists();
+    const listOnce = (): string[] => {
+      const fd = openSync(rt.dir, 'r');
+      try {
+        return lists.list(rt.dir, fd);
+      } finally {
+        closeSync(fd);
+      }
+    };
+    expect(lists.keptEmpty(rt.dir)).toBe(false); // nothing listed yet
+    await writeFile(join(rt.dir, 'other-file'), '');
+    expect(listOnce()).toEqual([]);
+    expect(lists.keptEmpty(rt.dir)).toBe(false); // the directory just changed: not kept
+    await settle(rt.dir);
+    expect(listOnce()).toEqual([]);
+    expect(lists.keptEmpty(rt.dir)).toBe(true);
+    await writeFile(join(rt.dir, 'mp_socket_1_a'), '');
+    await settle(rt.dir);
+    expect(listOnce()).toHaveLength(1);
+    expect(lists.keptEmpty(rt.dir)).toBe(false);
   });
 
   it('lists a directory removed and made again afresh', async () => {

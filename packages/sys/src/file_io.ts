@@ -2,7 +2,8 @@
 // comparison, each one addon call (issue 11: the port table is read and
 // written on every hotplug, in every process, and fs.readSync/writeSync plus
 // one Buffer.compare per slot cost tens of µs of JavaScript per operation on
-// a cold path). They run on the calling thread, as fs.readSync does: use
+// a cold path; each wrapper is a plain try/catch around its call, no
+// closure). They run on the calling thread, as fs.readSync does: use
 // them only for files of a few KiB in the page cache (tmpfs, a runtime
 // directory), never for a disk read that could wait.
 import { native } from './addon.js';
@@ -11,14 +12,6 @@ import { assertFd, optionalInteger } from './validate.js';
 
 function assertBytes(value: unknown, name: string): asserts value is Uint8Array {
   if (!(value instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array (a Buffer is one)`);
-}
-
-function call<T>(work: () => T): T {
-  try {
-    return work();
-  } catch (error) {
-    throw fromAddon(error);
-  }
 }
 
 /**
@@ -30,7 +23,11 @@ export function readAtSync(fd: number, bytes: Uint8Array, position = 0): number 
   assertFd(fd, 'fd');
   assertBytes(bytes, 'bytes');
   const at = optionalInteger(position, 'position', 0, 0, Number.MAX_SAFE_INTEGER);
-  return call(() => native.readAt(fd, bytes, at));
+  try {
+    return native.readAt(fd, bytes, at);
+  } catch (error) {
+    throw fromAddon(error);
+  }
 }
 
 /** pwrite(2) of all of `bytes` at `position`: the number written (always `bytes.length`). Throws SysError. */
@@ -38,7 +35,11 @@ export function writeAtSync(fd: number, bytes: Uint8Array, position = 0): number
   assertFd(fd, 'fd');
   assertBytes(bytes, 'bytes');
   const at = optionalInteger(position, 'position', 0, 0, Number.MAX_SAFE_INTEGER);
-  return call(() => native.writeAt(fd, bytes, at));
+  try {
+    return native.writeAt(fd, bytes, at);
+  } catch (error) {
+    throw fromAddon(error);
+  }
 }
 
 /**
@@ -50,7 +51,11 @@ export function diffChunks(a: Uint8Array, b: Uint8Array, chunkSize: number): num
   assertBytes(a, 'a');
   assertBytes(b, 'b');
   const size = optionalInteger(chunkSize, 'chunkSize', 0, 1, 0xffffffff);
-  return call(() => native.diffChunks(a, b, size));
+  try {
+    return native.diffChunks(a, b, size);
+  } catch (error) {
+    throw fromAddon(error);
+  }
 }
 
 /**
@@ -79,7 +84,11 @@ const statOut = new Float64Array(8);
  */
 export function fstatLiteSync(fd: number): FstatLite {
   assertFd(fd, 'fd');
-  call(() => native.fstatInto(fd, statOut));
+  try {
+    native.fstatInto(fd, statOut);
+  } catch (error) {
+    throw fromAddon(error);
+  }
   return {
     dev: statOut[0]!,
     ino: statOut[1]!,

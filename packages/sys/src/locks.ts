@@ -26,7 +26,11 @@ const RECORD_TYPES = ['read', 'write'] as const;
 const RECORD_OPERATIONS = ['read', 'write', 'unlock'] as const;
 const FLOCK_OPERATIONS = ['shared', 'exclusive', 'unlock'] as const;
 
-function byteRange(range: unknown): { start: number; length: number } {
+/** No range given: the whole file (one shared object, not one per call: issue 11). */
+const WHOLE_FILE: { readonly start: number; readonly length: number } = Object.freeze({ start: 0, length: 0 });
+
+function byteRange(range: unknown): { readonly start: number; readonly length: number } {
+  if (range === undefined) return WHOLE_FILE;
   const r = optionalObject(range, 'range');
   return {
     start: optionalInteger(r.start, 'range.start', 0, 0, Number.MAX_SAFE_INTEGER),
