@@ -20,11 +20,12 @@
  *
  * Synchronous I/O under the lock (issue 11): the lock is first tried with a
  * non-blocking F_SETLK (@eal-ts/sys retries with backoff on timers only when
- * another process holds it), and once held, the whole-table pread (4 KiB for
- * 32 ports, at most 512 KiB for MAX_ETHPORTS_LIMIT), the comparison with the
- * last read (one memcmp per slot) and the one 128-byte slot pwrite are each
- * one call into @eal-ts/sys's addon on the fd (readAtSync, diffChunks,
- * writeAtSync). The file lives in the runtime directory (tmpfs under /run or
+ * another process holds it). The lock and the whole-table pread (4 KiB for
+ * 32 ports, at most 512 KiB for MAX_ETHPORTS_LIMIT) are one call into
+ * @eal-ts/sys's addon (lockAndReadAtSync, which also unlocks for a read-only
+ * section), the comparison with the last read (one memcmp per slot) another
+ * (diffChunks), and the 128-byte slot pwrite with the unlock a third
+ * (writeAtAndUnlockSync). The file lives in the runtime directory (tmpfs under /run or
  * $XDG_RUNTIME_DIR, or the page cache of /tmp), is never fsync'ed and has
  * just been read or written by a peer, so these calls copy memory to or from
  * the page cache: 0.5 µs for the 4 KiB read and under 1 µs for the write on
@@ -37,7 +38,7 @@ import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { LogRegistry, type Logger } from '@eal-ts/log';
-import { diffChunks, readAtSync, setRecordLock, trySetRecordLockSync, writeAtSync } from '@eal-ts/sys';
+import { diffChunks, lockAndReadAtSync, readAtSync, setRecordLock, trySetRecordLockSync, writeAtAndUnlockSync, writeAtSync } from '@eal-ts/sys';
 
 import { EthdevError } from './errors.js';
 import { AsyncMutex } from './mutex.js';
@@ -111,10 +112,19 @@ class TableView {
     this.spare = Buffer.alloc(tableSize(maxPorts));
   }
 
+  /** Where the next whole-table read goes (then `accept` its length). */
+  get target(): Buffer {
+    return this.spare;
+  }
+
   /** Reads the whole table (under the caller's lock); true when it differs from the last read. */
   load(fd: number): boolean {
+    return this.accept(readAtSync(fd, this.spare, 0));
+  }
+
+  /** `length` bytes were just read into `target` (under a lock): true when they differ from the last read. */
+  accept(length: number): boolean {
     const bytes = this.spare;
-    const length = readAtSync(fd, bytes, 0);
     const previous = this.current;
     if (this.valid && length === bytes.length) {
       // One memcmp per 128-byte chunk in one addon call; chunk 0 is the header, chunk k + 1 is slot k.
@@ -208,6 +218,13 @@ export class EthdevSharedData implements PortTable {
   private readonly view: TableView;
   /** Every slot write is encoded here (under the lock, one at a time): no buffer per write. */
   private readonly slotScratch = Buffer.alloc(SLOT_SIZE);
+  /**
+   * The last slot write of the running critical section, not written yet:
+   * on the synchronous path it goes out with the unlock in one addon call
+   * (writeAtAndUnlockSync). Any write before it is made when the next one
+   * comes, so every write but the last has landed while `work` still runs.
+   */
+  private deferred: SlotWrite | undefined;
   private isClosed = false;
 
   private constructor(
@@ -358,24 +375,31 @@ export class EthdevSharedData implements PortTable {
   /**
    * Runs `work` on the decoded slots while holding the in-process mutex and
    * the fcntl lock. `work` is synchronous, so when nothing in this process
-   * holds or waits for the table and the first non-blocking F_SETLK takes
-   * the lock, the whole critical section (lock, read, work, write, unlock)
-   * runs now, in this call, and no other task can interleave; only a lock
-   * held elsewhere (or a queue here) takes the async path, which waits with
-   * backoff under the deadline (issue 11: no promise machinery per attach).
+   * holds or waits for the table and the lock is free, the whole critical
+   * section runs now, in this call, and no other task can interleave: the
+   * lock and the read are one addon call (a read-only section also unlocks
+   * in it), and the last slot write and the unlock another (issue 11: no
+   * promise machinery, and on a process that has idled each addon call
+   * costs microseconds). Only a lock held elsewhere (or a queue here) takes
+   * the async path, which waits with backoff under the deadline.
    */
   private locked<T>(type: 'read' | 'write', work: (slots: DecodedSlot[]) => T): Promise<T> {
     if (this.isClosed) return Promise.reject(new EthdevError('EBADF', `the port table ${this.path} is closed`));
     if (this.mutex.pending === 0) {
       const fd = this.handle.fd;
       try {
-        if (trySetRecordLockSync(fd, type)) {
+        const length = lockAndReadAtSync(fd, type, this.view.target, 0, type === 'read');
+        if (length !== null) {
+          const changed = this.view.accept(length);
+          if (type === 'read') return Promise.resolve(this.run(changed, type, work));
           let result: T;
           try {
-            result = this.underLock(type, work);
-          } finally {
-            trySetRecordLockSync(fd, 'unlock');
+            result = this.run(changed, type, work);
+          } catch (error) {
+            this.endWrites(fd, true);
+            throw error;
           }
+          this.endWrites(fd, true);
           return Promise.resolve(result);
         }
       } catch (error) {
@@ -389,16 +413,19 @@ export class EthdevSharedData implements PortTable {
       const fd = this.handle.fd;
       await setRecordLock(fd, type, { start: 0, length: 0 }, { wait: true, timeoutMs: this.lockTimeoutMs, name: this.path });
       try {
-        return this.underLock(type, work);
+        try {
+          return this.run(this.view.load(fd), type, work);
+        } finally {
+          this.endWrites(fd, false);
+        }
       } finally {
         await setRecordLock(fd, 'unlock', { start: 0, length: 0 });
       }
     });
   }
 
-  /** The critical section: read the table, run `work`, report corruption. */
-  private underLock<T>(type: 'read' | 'write', work: (slots: DecodedSlot[]) => T): T {
-    const changed = this.view.load(this.handle.fd);
+  /** The critical section after the read: run `work` on the slots, report corruption. */
+  private run<T>(changed: boolean, type: 'read' | 'write', work: (slots: DecodedSlot[]) => T): T {
     const slots = this.view.slots();
     if (changed) this.reporter.note(slots);
     const result = work(slots);
@@ -407,10 +434,40 @@ export class EthdevSharedData implements PortTable {
     return result;
   }
 
-  /** One synchronous pwrite of the slot (under the write lock; see the top of this file). */
+  /**
+   * One slot write, under the write lock (see the top of this file). It is
+   * made when the next write comes or when the section ends (endWrites), so
+   * that the last one can carry the unlock.
+   */
   private writeSlot(write: SlotWrite): void {
+    const before = this.deferred;
+    this.deferred = write;
+    if (before) this.writeNow(before, false);
+  }
+
+  /**
+   * Ends a write section: the deferred write is made, and with `unlock` the
+   * lock is released in the same call (or alone when there was nothing to
+   * write). The lock is released even when the write fails.
+   */
+  private endWrites(fd: number, unlock: boolean): void {
+    const last = this.deferred;
+    this.deferred = undefined;
+    if (last) this.writeNow(last, unlock);
+    else if (unlock) trySetRecordLockSync(fd, 'unlock');
+  }
+
+  private writeNow(write: SlotWrite, unlock: boolean): void {
     const data = encodeSlot(write, this.slotScratch);
-    const written = writeAtSync(this.handle.fd, data, slotOffset(write.portId));
+    const at = slotOffset(write.portId);
+    let written: number;
+    try {
+      written = unlock ? writeAtAndUnlockSync(this.handle.fd, data, at) : writeAtSync(this.handle.fd, data, at);
+    } catch (error) {
+      this.deferred = undefined;
+      if (!unlock) trySetRecordLockSync(this.handle.fd, 'unlock');
+      throw error;
+    }
     // A slot update must be one write: a short one is an error, the torn slot is left for repair.
     if (written !== data.length) {
       throw new EthdevError('EIO', `short write to the port table: ${written} of ${data.length} bytes`);

@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { ETHDEV_DATA_FILE, EthdevError, EthdevSharedData, MemoryPortTable } from '../src/index.js';
 // The file layout is internal to the package: tested straight from its module.
 import { HEADER_SIZE, SLOT_SIZE, decodeHeader, decodeSlot, encodeAllocatedSlot, encodeFreeSlot, encodeHeader, slotOffset, tableSize } from '../src/port_table_layout.js';
+import { trySetRecordLockSync } from '@eal-ts/sys';
+import { posixLockHolders } from './helpers/locks.js';
 import { code, dirPerTest } from './helpers/suite.js';
 
 function capture(lines: string[]): Logger {
@@ -221,6 +223,38 @@ describe('EthdevSharedData (the file)', () => {
     }
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
     expect(new Set(seen).size).toBe(5);
+  });
+
+  it('holds no record lock once an operation is over, whether it read, wrote one slot or several, or failed', async () => {
+    const table = await create(2);
+    const heldHere = async () => (await posixLockHolders(table.path)).filter((pid) => pid === process.pid);
+    // The check sees a lock this process holds (on another fd of the same file).
+    const probe = await open(table.path, 'r+');
+    try {
+      expect(trySetRecordLockSync(probe.fd, 'write')).toBe(true);
+      expect(await heldHere()).toEqual([process.pid]);
+      expect(trySetRecordLockSync(probe.fd, 'unlock')).toBe(true);
+      expect(await heldHere()).toEqual([]);
+    } finally {
+      await probe.close();
+    }
+    const after = async (operation: Promise<unknown>): Promise<number[]> => {
+      await operation.catch(() => undefined);
+      return heldHere();
+    };
+    expect(await after(table.allocate('a'))).toEqual([]); // one write
+    expect(await after(table.read())).toEqual([]); // read only
+    expect(await after(table.attach('a'))).toEqual([]);
+    expect(await after(table.allocate('a'))).toEqual([]); // EEXIST: nothing written
+    expect(await after(table.release(1))).toEqual([]); // ENODEV
+    const handle = await open(table.path, 'r+');
+    await handle.write(Buffer.from('torn'), 0, 4, slotOffset(1));
+    await handle.close();
+    expect(await after(table.allocate('b', { repair: true }))).toEqual([]); // two writes: the repair, then b
+    expect((await table.read()).ports.map((p) => p.name)).toEqual(['a', 'b']);
+    expect(await after(table.allocate('c'))).toEqual([]); // ENOSPC
+    expect(await after(table.release(0))).toEqual([]);
+    expect(await after(table.repair())).toEqual([]); // nothing to repair
   });
 
   it('a closed table refuses operations with EBADF', async () => {

@@ -1,7 +1,6 @@
 // Real processes sharing one port table file: primaries, secondaries, raw
 // table writers, and writers killed with SIGKILL mid-update.
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { LockTimeoutError, testRecordLock } from '@eal-ts/sys';
@@ -9,6 +8,7 @@ import { pollUntil } from '@eal-ts/test-kit';
 import { EthdevSharedData } from '../src/ethdev_shared_data.js';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
+import { posixLockHolders } from './helpers/locks.js';
 import { DEADLINE_MS, DIST_INDEX, ProcessSet, type Child, type PortView, type Snapshot } from './helpers/processes.js';
 
 const TABLE_FILE = 'eal_ts_ethdev_data';
@@ -24,19 +24,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await set.cleanup();
 });
-
-/** Pids holding POSIX record locks on `path`, from one read of the kernel's own list (/proc/locks). */
-async function posixLockHolders(path: string): Promise<number[]> {
-  const { ino } = await stat(path);
-  const pids: number[] = [];
-  for (const line of (await readFile('/proc/locks', 'utf8')).split('\n')) {
-    // "1: POSIX  ADVISORY  WRITE 1234 08:01:5678 0 EOF"
-    const fields = line.trim().split(/\s+/);
-    if (fields[1] !== 'POSIX' || fields[2] === '->') continue;
-    if (Number(fields[5]?.split(':')[2]) === ino) pids.push(Number(fields[4]));
-  }
-  return pids;
-}
 
 /**
  * Polls /proc/locks until `path`'s POSIX lock holders are exactly `expected`,

@@ -22,6 +22,8 @@ static const napi_property_descriptor methods[] = {
     METHOD("readAt", eal_read_at, NULL),
     METHOD("writeAt", eal_write_at, NULL),
     METHOD("diffChunks", eal_diff_chunks, NULL),
+    METHOD("lockedReadAt", eal_locked_read_at, NULL),
+    METHOD("writeAtUnlock", eal_write_at_unlock, NULL),
     METHOD("fstatInto", eal_fstat_into, NULL),
     METHOD("seqListen", eal_seq_listen, NULL),
     METHOD("seqConnect", eal_seq_connect, NULL),

@@ -6,8 +6,11 @@
  * calling thread: callers use them only on page-cached files of a few KiB.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "errors.h"
@@ -75,6 +78,96 @@ static napi_value read_or_write(napi_env env, napi_callback_info info,
   done = transfer(fd, data, len, position, writing);
   if (done < 0)
     return eal_throw_errno(env, errno, writing ? "pwrite" : "pread", NULL);
+  return number(env, (double)done);
+}
+
+/* One non-blocking fcntl record lock (F_RDLCK, F_WRLCK or F_UNLCK) of the
+ * whole file, EINTR retried: 0, or -1 with errno set. */
+static int whole_file_lock(int fd, short type) {
+  struct flock fl;
+  int rc;
+  memset(&fl, 0, sizeof fl);
+  fl.l_type = type;
+  fl.l_whence = SEEK_SET;
+  do {
+    rc = fcntl(fd, F_SETLK, &fl);
+  } while (rc < 0 && errno == EINTR);
+  return rc;
+}
+
+static bool arg_bool(napi_env env, napi_value value, const char *name,
+                     bool *out) {
+  if (napi_get_value_bool(env, value, out) == napi_ok)
+    return true;
+  {
+    char message[96];
+    snprintf(message, sizeof message, "%s must be a boolean", name);
+    eal_throw_type(env, message);
+  }
+  return false;
+}
+
+/* lockedReadAt(fd, exclusive, bytes, position, unlockAfter) -> bytes read,
+ * or -1 when another process holds a conflicting lock (then nothing is read
+ * and nothing is held). The read or write record lock of the whole file,
+ * taken without waiting, then a pread as readAt does; with unlockAfter the
+ * lock is released before returning. A failed read releases the lock too.
+ * One call where recordLock, readAt (and recordLock again) were two or
+ * three: on a process that has idled, each call into the addon costs
+ * microseconds (issue 11). */
+napi_value eal_locked_read_at(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  int fd, err;
+  void *data;
+  size_t len;
+  int64_t position;
+  bool exclusive, unlock_after;
+  ssize_t done;
+  EAL_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 5)
+    return eal_throw_type(env, "lockedReadAt(fd, exclusive, bytes, position, "
+                               "unlockAfter) needs 5 arguments");
+  if (!eal_arg_fd(env, argv[0], "fd", &fd) ||
+      !arg_bool(env, argv[1], "exclusive", &exclusive) ||
+      !eal_arg_bytes(env, argv[2], "bytes", &data, &len) ||
+      !eal_arg_int64(env, argv[3], "position", 0, &position) ||
+      !arg_bool(env, argv[4], "unlockAfter", &unlock_after))
+    return NULL;
+  if (whole_file_lock(fd, exclusive ? F_WRLCK : F_RDLCK) < 0) {
+    if (errno == EAGAIN || errno == EACCES)
+      return number(env, -1);
+    return eal_throw_errno(env, errno, "fcntl", NULL);
+  }
+  done = transfer(fd, data, len, position, 0);
+  err = errno;
+  if (done < 0 || unlock_after) {
+    if (whole_file_lock(fd, F_UNLCK) < 0 && done >= 0)
+      return eal_throw_errno(env, errno, "fcntl", NULL);
+  }
+  if (done < 0)
+    return eal_throw_errno(env, err, "pread", NULL);
+  return number(env, (double)done);
+}
+
+/* writeAtUnlock(fd, bytes, position) -> bytes written: pwrite all of
+ * `bytes` as writeAt does, then release the whole file's record lock,
+ * whether the write succeeded or not; a failure is thrown after the
+ * release (the write's own first). */
+napi_value eal_write_at_unlock(napi_env env, napi_callback_info info) {
+  int fd, err;
+  void *data;
+  size_t len;
+  int64_t position;
+  ssize_t done;
+  if (!io_args(env, info, &fd, &data, &len, &position))
+    return NULL;
+  done = transfer(fd, data, len, position, 1);
+  err = errno;
+  if (whole_file_lock(fd, F_UNLCK) < 0 && done >= 0)
+    return eal_throw_errno(env, errno, "fcntl", NULL);
+  if (done < 0)
+    return eal_throw_errno(env, err, "pwrite", NULL);
   return number(env, (double)done);
 }
 

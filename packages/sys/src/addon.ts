@@ -62,6 +62,8 @@ export interface NativeAddon {
   readAt(fd: number, bytes: Uint8Array, position: number): number;
   writeAt(fd: number, bytes: Uint8Array, position: number): number;
   diffChunks(a: Uint8Array, b: Uint8Array, chunkSize: number): number[];
+  lockedReadAt(fd: number, exclusive: boolean, bytes: Uint8Array, position: number, unlockAfter: boolean): number;
+  writeAtUnlock(fd: number, bytes: Uint8Array, position: number): number;
   fstatInto(fd: number, out: Float64Array): void;
 }
 

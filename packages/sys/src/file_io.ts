@@ -8,7 +8,10 @@
 // directory), never for a disk read that could wait.
 import { native } from './addon.js';
 import { fromAddon } from './errors.js';
-import { assertFd, optionalInteger } from './validate.js';
+import type { RecordLockType } from './locks.js';
+import { assertFd, assertOneOf, optionalInteger } from './validate.js';
+
+const LOCK_TYPES: readonly RecordLockType[] = ['read', 'write'];
 
 function assertBytes(value: unknown, name: string): asserts value is Uint8Array {
   if (!(value instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array (a Buffer is one)`);
@@ -37,6 +40,50 @@ export function writeAtSync(fd: number, bytes: Uint8Array, position = 0): number
   const at = optionalInteger(position, 'position', 0, 0, Number.MAX_SAFE_INTEGER);
   try {
     return native.writeAt(fd, bytes, at);
+  } catch (error) {
+    throw fromAddon(error);
+  }
+}
+
+/**
+ * The whole file's fcntl record lock (`type` 'read' or 'write'), taken
+ * without waiting, and while it is held a pread into `bytes` from `position`
+ * as readAtSync does: one addon call (issue 11: a process that has idled
+ * pays microseconds per call). Returns the bytes read, or null when another
+ * process holds a conflicting lock (then nothing was read and nothing is
+ * held). With `unlockAfter`, the lock is released before it returns: a
+ * consistent snapshot, nothing held. Without it the caller holds the lock
+ * and releases it with writeAtAndUnlockSync or trySetRecordLockSync(fd,
+ * 'unlock'). A failed read releases the lock and throws SysError. Only for
+ * small page-cached files, as readAtSync.
+ */
+export function lockAndReadAtSync(fd: number, type: RecordLockType, bytes: Uint8Array, position = 0, unlockAfter = false): number | null {
+  assertFd(fd, 'fd');
+  assertOneOf(type, LOCK_TYPES, 'type');
+  assertBytes(bytes, 'bytes');
+  const at = optionalInteger(position, 'position', 0, 0, Number.MAX_SAFE_INTEGER);
+  if (typeof unlockAfter !== 'boolean') throw new TypeError('unlockAfter must be a boolean');
+  let read: number;
+  try {
+    read = native.lockedReadAt(fd, type === 'write', bytes, at, unlockAfter);
+  } catch (error) {
+    throw fromAddon(error);
+  }
+  return read < 0 ? null : read;
+}
+
+/**
+ * pwrite of all of `bytes` at `position` as writeAtSync does, then the
+ * release of the whole file's record lock, whether the write succeeded or
+ * not: one addon call, the end of a lockAndReadAtSync … write section.
+ * Returns the bytes written; throws SysError after the release.
+ */
+export function writeAtAndUnlockSync(fd: number, bytes: Uint8Array, position = 0): number {
+  assertFd(fd, 'fd');
+  assertBytes(bytes, 'bytes');
+  const at = optionalInteger(position, 'position', 0, 0, Number.MAX_SAFE_INTEGER);
+  try {
+    return native.writeAtUnlock(fd, bytes, at);
   } catch (error) {
     throw fromAddon(error);
   }

@@ -1,5 +1,5 @@
 export { SysError } from './errors.js';
-export { diffChunks, fstatLiteSync, readAtSync, writeAtSync } from './file_io.js';
+export { diffChunks, fstatLiteSync, lockAndReadAtSync, readAtSync, writeAtAndUnlockSync, writeAtSync } from './file_io.js';
 export type { FstatLite } from './file_io.js';
 export type { SysErrorOptions } from './errors.js';
 export { UnixDgramSocket } from './unix_dgram.js';

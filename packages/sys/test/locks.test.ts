@@ -1,10 +1,10 @@
-import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { SysError, flock, setRecordLock, testRecordLock, tryFlockSync, trySetRecordLockSync } from '../src/index.js';
+import { SysError, flock, lockAndReadAtSync, setRecordLock, testRecordLock, tryFlockSync, trySetRecordLockSync, writeAtAndUnlockSync } from '../src/index.js';
 import { Child, eventually, killChildren, makeTempDir, removeTempDirs, within } from './helpers.js';
 
 const handles: FileHandle[] = [];
@@ -184,6 +184,40 @@ describe('one synchronous attempt (trySetRecordLockSync, tryFlockSync)', () => {
     expect(await child.request('testRecordLock', { path: file, type: 'read' })).toEqual({ type: 'write', pid: process.pid, start: 0, length: 0 });
     expect(trySetRecordLockSync(fd, 'unlock')).toBe(true);
     expect(await child.request('testRecordLock', { path: file, type: 'write' })).toBeNull();
+  });
+
+  it('lockAndReadAtSync reads under the whole-file lock (null, nothing held, while a child holds it); writeAtAndUnlockSync writes and releases it', async () => {
+    const { file, child, fd } = await lockedByChild('table', { start: 0, length: 0 });
+    writeFileSync(file, Buffer.from('0123456789'));
+    const into = Buffer.alloc(8);
+    expect(lockAndReadAtSync(fd, 'read', into, 2)).toBeNull();
+    expect(into).toEqual(Buffer.alloc(8)); // nothing read
+    expect(await child.request('setRecordLock', { path: file, type: 'unlock', range: { start: 0, length: 0 } })).toBe(true);
+
+    // Read and keep the write lock: the child sees this process holding it.
+    expect(lockAndReadAtSync(fd, 'write', into, 2)).toBe(8);
+    expect(into.toString()).toBe('23456789');
+    expect(await child.request('testRecordLock', { path: file, type: 'read' })).toEqual({ type: 'write', pid: process.pid, start: 0, length: 0 });
+    expect(writeAtAndUnlockSync(fd, Buffer.from('ab'), 0)).toBe(2);
+    expect(await child.request('testRecordLock', { path: file, type: 'write' })).toBeNull();
+    expect(readFileSync(file, 'utf8')).toBe('ab23456789');
+
+    // unlockAfter: a snapshot under the read lock, nothing held afterwards; a short read at end of file.
+    expect(lockAndReadAtSync(fd, 'read', into, 6, true)).toBe(4);
+    expect(await child.request('testRecordLock', { path: file, type: 'write' })).toBeNull();
+  });
+
+  it('lockAndReadAtSync and writeAtAndUnlockSync: SysError EBADF for a closed fd, TypeError or RangeError for bad arguments', async () => {
+    const { fd } = await lockedByChild('table', { start: 60, length: 4 });
+    const closed = openSync('/dev/null', 'r');
+    closeSync(closed);
+    expect(() => lockAndReadAtSync(closed, 'read', Buffer.alloc(1))).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'fcntl' }) as Error);
+    expect(() => writeAtAndUnlockSync(closed, Buffer.alloc(1))).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'pwrite' }) as Error);
+    expect(() => lockAndReadAtSync(fd, 'unlock' as 'read', Buffer.alloc(1))).toThrow(TypeError);
+    expect(() => lockAndReadAtSync(fd, 'read', 'text' as unknown as Buffer)).toThrow(TypeError);
+    expect(() => lockAndReadAtSync(fd, 'read', Buffer.alloc(1), -1)).toThrow(RangeError);
+    expect(() => lockAndReadAtSync(fd, 'read', Buffer.alloc(1), 0, 1 as unknown as boolean)).toThrow(TypeError);
+    expect(() => writeAtAndUnlockSync(fd, Buffer.alloc(1), 1.5)).toThrow(RangeError);
   });
 
   it('returns false while another open file holds the flock, and throws SysError EBADF or TypeError synchronously for a bad fd or operation', async () => {
