@@ -12,7 +12,8 @@
         "native/unix_seqpacket.c",
         "native/unix_socket.c",
         "native/locks.c",
-        "native/file_io.c"
+        "native/file_io.c",
+        "native/readable_fd.c"
       ],
       # MSG_CMSG_CLOEXEC, struct ucred and SCM_CREDENTIALS are GNU extensions.
       "defines": ["_GNU_SOURCE", "NAPI_VERSION=8"],

@@ -4,10 +4,13 @@
 // echo of the line, its output and the next prompt) leaves in ONE write, so a
 // script's reader is woken once per command (issue 11: each pipe write cost
 // a wake-up on the hot path), and its lines are read without readline
-// (pipe_lines.ts). A command still running after PROGRESS_FLUSH_MS shows what
-// it has printed so far.
+// (pipe_lines.ts), straight from the fd where it can be polled (scriptInput).
+// A command still running after PROGRESS_FLUSH_MS shows what it has printed
+// so far.
 import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
+import { isatty } from 'node:tty';
+import { ReadableFd } from '@eal-ts/sys';
 import { COMMANDS, runCommand, type HotplugAppContext } from './commands.js';
 import { PipeLines } from './pipe_lines.js';
 
@@ -16,8 +19,27 @@ export const PROMPT = 'example> ';
 export const PROGRESS_FLUSH_MS = 50;
 
 export interface CmdlineStreams {
-  readonly input: Readable & { isTTY?: boolean };
+  /** A terminal or a stream (process.stdin, a test's PassThrough), or a script's fd from scriptInput. */
+  readonly input: (Readable & { isTTY?: boolean }) | ReadableFd;
   readonly output: Writable;
+}
+
+/**
+ * The commands of a script on `fd` (stdin is 0), read as DPDK's cmdline
+ * reads its fd: a ReadableFd, with no Node stream between the kernel and
+ * the line splitter (issue 11: those layers cost a scripted command 16–20 µs
+ * once the process had idled). undefined for a terminal, which needs
+ * readline's line editing, and for anything ReadableFd cannot poll (a
+ * regular file given as stdin): the caller reads process.stdin then, which
+ * handles every kind of fd.
+ */
+export function scriptInput(fd: number): ReadableFd | undefined {
+  if (isatty(fd)) return undefined;
+  try {
+    return ReadableFd.open(fd);
+  } catch {
+    return undefined; // process.stdin reads it instead
+  }
 }
 
 function complete(line: string): [string[], string] {
@@ -32,8 +54,9 @@ function complete(line: string): [string[], string] {
  * delivers many lines at once.
  */
 export async function interact(app: HotplugAppContext, streams: CmdlineStreams, stop: Promise<void>): Promise<void> {
-  if (streams.input.isTTY === true) return interactTerminal(app, streams, stop);
-  const lines = new PipeLines(streams.input);
+  const input = streams.input;
+  if (!(input instanceof ReadableFd) && input.isTTY === true) return interactTerminal(app, { input, output: streams.output }, stop);
+  const lines = new PipeLines(input);
   let pending = PROMPT;
   const flush = (): void => {
     if (pending.length > 0) streams.output.write(pending);
@@ -70,7 +93,7 @@ export async function interact(app: HotplugAppContext, streams: CmdlineStreams, 
 }
 
 /** On a terminal: readline's line editing, history and completion. */
-async function interactTerminal(app: HotplugAppContext, streams: CmdlineStreams, stop: Promise<void>): Promise<void> {
+async function interactTerminal(app: HotplugAppContext, streams: { input: Readable; output: Writable }, stop: Promise<void>): Promise<void> {
   const rl: Interface = createInterface({
     input: streams.input,
     output: streams.output,

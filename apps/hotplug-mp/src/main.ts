@@ -1,6 +1,6 @@
 // hotplug-mp <EAL args> [-- app args]: DPDK's examples/multi_process/hotplug_mp.
 import { type Eal, EalArgsError, EalHelpRequested, usage } from '@eal-ts/eal';
-import { interact } from './cmdline.js';
+import { interact, scriptInput } from './cmdline.js';
 import { PRGNAME, appContext, initEal } from './eal_app.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -33,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => resolve());
   });
   try {
-    await interact(appContext(eal), { input: process.stdin, output: process.stdout }, stop);
+    await interact(appContext(eal), { input: scriptInput(0) ?? process.stdin, output: process.stdout }, stop);
   } finally {
     await eal.cleanup();
   }

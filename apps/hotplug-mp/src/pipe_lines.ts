@@ -1,19 +1,30 @@
 // The lines of a script on a pipe, split as readline splits them (\n, \r\n or
-// a lone \r; a last line without an end still counts), read straight from the
-// stream's 'data' events: no readline interface and no async iterator between
-// a typed command and its run (issue 11: those layers were ~20% of a
-// primary's CPU per scripted attach).
+// a lone \r; a last line without an end still counts), read straight from
+// 'data' events: no readline interface and no async iterator between a typed
+// command and its run (issue 11: those layers were ~20% of a primary's CPU
+// per scripted attach). The source is the fd itself (@eal-ts/sys ReadableFd,
+// as DPDK's cmdline reads its fd) or, where that cannot poll it (a regular
+// file) and in tests, a stream.
+import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
+import type { ReadableFd } from '@eal-ts/sys';
 
 const LINE_END = /\r\n|\r|\n/;
+
+/** Where the lines come from: a stream, or an fd read with ReadableFd. */
+export type LineSource = Readable | ReadableFd;
+
+const isStream = (source: LineSource): source is Readable => 'setEncoding' in source;
 
 export class PipeLines {
   readonly #lines: string[] = [];
   #partial = '';
   #ended = false;
   #wake: ((line: string | undefined) => void) | undefined;
-  readonly #onData = (chunk: string): void => {
-    let text = this.#partial + chunk;
+  /** For a ReadableFd's Buffers: a UTF-8 sequence cut between two reads is kept for the next. */
+  readonly #decoder: StringDecoder | undefined;
+  readonly #onData = (chunk: string | Buffer): void => {
+    let text = this.#partial + (typeof chunk === 'string' ? chunk : this.#decoder!.write(chunk));
     // A \r at the end of a chunk may be the first half of \r\n: wait for the next chunk.
     let index: number;
     while ((index = text.search(LINE_END)) !== -1 && !(text[index] === '\r' && index === text.length - 1)) {
@@ -24,6 +35,7 @@ export class PipeLines {
     this.#partial = text;
   };
   readonly #onEnd = (): void => {
+    if (this.#decoder) this.#partial += this.#decoder.end();
     const last = this.#partial.replace(/\r$/, '');
     const hadLine = this.#partial.length > 0;
     this.#partial = '';
@@ -31,8 +43,9 @@ export class PipeLines {
     this.#finish(); // the lines still queued are read first
   };
 
-  constructor(private readonly input: Readable) {
-    input.setEncoding('utf8');
+  constructor(private readonly input: LineSource) {
+    if (isStream(input)) input.setEncoding('utf8');
+    else this.#decoder = new StringDecoder('utf8');
     input.on('data', this.#onData);
     input.once('end', this.#onEnd);
   }
@@ -53,9 +66,11 @@ export class PipeLines {
   #finish(): void {
     if (this.#ended) return;
     this.#ended = true;
-    this.input.off('data', this.#onData);
-    this.input.off('end', this.#onEnd);
-    this.input.pause();
+    const input = this.input;
+    input.off('data', this.#onData);
+    input.off('end', this.#onEnd);
+    if (isStream(input)) input.pause();
+    else void input.close();
     this.#take(undefined);
   }
 

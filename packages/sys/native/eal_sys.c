@@ -3,6 +3,7 @@
 #include "errors.h"
 #include "file_io.h"
 #include "locks.h"
+#include "readable_fd.h"
 #include "unix_dgram.h"
 #include "unix_seqpacket.h"
 
@@ -31,6 +32,9 @@ static const napi_property_descriptor methods[] = {
     METHOD("seqSend", eal_seq_send, NULL),
     METHOD("seqClose", eal_sock_close_fn, &eal_seq_kind),
     METHOD("seqRef", eal_sock_ref_fn, &eal_seq_kind),
+    METHOD("rfdOpen", eal_rfd_open, NULL),
+    METHOD("rfdClose", eal_sock_close_fn, &eal_rfd_kind),
+    METHOD("rfdRef", eal_sock_ref_fn, &eal_rfd_kind),
 };
 
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {

@@ -38,6 +38,13 @@ export type NativeSeqpacketListener = (
     | [error: null, data: Buffer, size: number, truncated: boolean]
 ) => void;
 
+export interface NativeReadableFdHandle {
+  readonly fd: number;
+}
+
+/** (null, data) per read, (null, null) at end of file. */
+export type NativeReadableFdListener = (...event: [error: Error] | [error: null, data: Buffer | null]) => void;
+
 export interface NativeLockHolder {
   type: 'read' | 'write';
   pid: number;
@@ -56,6 +63,9 @@ export interface NativeAddon {
   seqSend(handle: NativeSeqpacketHandle, data: Uint8Array): void;
   seqClose(handle: NativeSeqpacketHandle): void;
   seqRef(handle: NativeSeqpacketHandle, keepAlive: boolean): void;
+  rfdOpen(fd: number, bufferSize: number, onEvent: NativeReadableFdListener): NativeReadableFdHandle;
+  rfdClose(handle: NativeReadableFdHandle): void;
+  rfdRef(handle: NativeReadableFdHandle, keepAlive: boolean): void;
   recordLock(fd: number, type: 'read' | 'write' | 'unlock', start: number, length: number): boolean;
   recordLockTest(fdOrPath: number | string, type: 'read' | 'write', start: number, length: number): NativeLockHolder | null;
   flockLock(fd: number, operation: 'shared' | 'exclusive' | 'unlock'): boolean;
