@@ -4,6 +4,7 @@
 import { mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { closeSync, openSync } from 'node:fs';
 import { flock, fstatLiteSync, LockTimeoutError } from '@eal-ts/sys';
+import type * as Sys from '@eal-ts/sys';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { PeerLists } from '../src/peer_list.js';
@@ -13,7 +14,7 @@ import { tempRuntimeDirs } from './runtime_dir.js';
 
 // fstatLiteSync counted, not replaced: how many directory stats a broadcast takes.
 vi.mock('@eal-ts/sys', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('@eal-ts/sys')>();
+  const actual = await importOriginal<typeof Sys>();
   return { ...actual, fstatLiteSync: vi.fn(actual.fstatLiteSync) };
 });
 
