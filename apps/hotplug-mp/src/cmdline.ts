@@ -9,8 +9,7 @@
 // so far.
 import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { isatty } from 'node:tty';
-import { ReadableFd } from '@eal-ts/sys';
+import { ReadableFd, isatty } from '@eal-ts/sys';
 import { COMMANDS, runCommand, type HotplugAppContext } from './commands.js';
 import { PipeLines } from './pipe_lines.js';
 

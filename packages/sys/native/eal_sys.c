@@ -33,6 +33,7 @@ static const napi_property_descriptor methods[] = {
     METHOD("seqClose", eal_sock_close_fn, &eal_seq_kind),
     METHOD("seqRef", eal_sock_ref_fn, &eal_seq_kind),
     METHOD("rfdOpen", eal_rfd_open, NULL),
+    METHOD("isatty", eal_isatty, NULL),
     METHOD("rfdClose", eal_sock_close_fn, &eal_rfd_kind),
     METHOD("rfdRef", eal_sock_ref_fn, &eal_rfd_kind),
 };

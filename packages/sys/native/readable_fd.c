@@ -57,6 +57,22 @@ static bool read_one(eal_sock *s) {
   return (size_t)n == s->data_cap;
 }
 
+/* isatty(fd) -> boolean: whether fd is a terminal (isatty(3)), without
+ * loading node:tty and the stream modules behind it (issue 11: 1.6 MiB of
+ * peak RSS for a process that reads a script). */
+napi_value eal_isatty(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  int fd;
+  EAL_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1)
+    return eal_throw_type(env, "isatty(fd) needs 1 argument");
+  if (!eal_arg_fd(env, argv[0], "fd", &fd))
+    return NULL;
+  EAL_CALL(env, napi_get_boolean(env, isatty(fd) == 1, &result));
+  return result;
+}
+
 /* rfdOpen(fd, bufferSize, onEvent) -> handle. Polls a close-on-exec
  * duplicate of fd, made non-blocking (a flag of the open file description,
  * which Node's own stdin sets too); the caller's fd stays open and its own.

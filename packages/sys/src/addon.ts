@@ -64,6 +64,7 @@ export interface NativeAddon {
   seqClose(handle: NativeSeqpacketHandle): void;
   seqRef(handle: NativeSeqpacketHandle, keepAlive: boolean): void;
   rfdOpen(fd: number, bufferSize: number, onEvent: NativeReadableFdListener): NativeReadableFdHandle;
+  isatty(fd: number): boolean;
   rfdClose(handle: NativeReadableFdHandle): void;
   rfdRef(handle: NativeReadableFdHandle, keepAlive: boolean): void;
   recordLock(fd: number, type: 'read' | 'write' | 'unlock', start: number, length: number): boolean;

@@ -16,5 +16,5 @@ export type {
   UnixSeqpacketSocketOptions,
 } from './unix_seqpacket.js';
 export { closeFdsQuietly } from './unix_socket.js';
-export { ReadableFd } from './readable_fd.js';
+export { ReadableFd, isatty } from './readable_fd.js';
 export type { ReadableFdEvents, ReadableFdOptions } from './readable_fd.js';

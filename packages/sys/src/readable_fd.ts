@@ -26,6 +26,16 @@ const calls = {
 };
 
 /**
+ * Whether `fd` is a terminal (isatty(3)). The same answer as node:tty's
+ * isatty, without loading node:tty (with the stream modules behind it, 1.6
+ * MiB of a small process's peak RSS). False for an fd that is not open.
+ */
+export function isatty(fd: number): boolean {
+  assertFd(fd, 'fd');
+  return native.isatty(fd);
+}
+
+/**
  * A pipe, socket or terminal read from the event loop, each read(2) one
  * 'data' Buffer, then 'end': what DPDK's cmdline does with its fd, without
  * a Node stream in between (issue 11: on a process that had idled, the

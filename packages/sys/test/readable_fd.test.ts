@@ -1,10 +1,11 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, constants, fstatSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isatty as ttyIsatty } from 'node:tty';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { ReadableFd, SysError } from '../src/index.js';
+import { ReadableFd, SysError, isatty } from '../src/index.js';
 import { eventually, makeTempDir, removeTempDirs } from './helpers.js';
 
 const opened: ReadableFd[] = [];
@@ -68,5 +69,22 @@ describe('ReadableFd', () => {
     expect(() => ReadableFd.open(-1)).toThrow(RangeError);
     expect(() => ReadableFd.open(0, { bufferSize: 0 })).toThrow(RangeError);
     expect(() => ReadableFd.open(0, { bufferSize: 'big' as unknown as number })).toThrow(TypeError);
+  });
+});
+
+describe('isatty', () => {
+  it('is false for a pipe, a regular file and a closed fd, as node:tty says', async () => {
+    const fd = await pipeFrom([]);
+    expect(isatty(fd)).toBe(false);
+    const file = join(await makeTempDir(), 'plain');
+    writeFileSync(file, '');
+    const plain = openSync(file, 'r');
+    fds.push(plain);
+    expect(isatty(plain)).toBe(false);
+    const closed = openSync('/dev/null', 'r');
+    closeSync(closed);
+    expect(isatty(closed)).toBe(false);
+    expect(isatty(0)).toBe(ttyIsatty(0));
+    expect(() => isatty(-1)).toThrow(RangeError);
   });
 });
