@@ -66,18 +66,11 @@ static ssize_t transfer(int fd, char *data, size_t len, int64_t position,
   return (ssize_t)done;
 }
 
-static napi_value read_or_write(napi_env env, napi_callback_info info,
-                                int writing) {
-  int fd;
-  void *data;
-  size_t len;
-  int64_t position;
-  ssize_t done;
-  if (!io_args(env, info, &fd, &data, &len, &position))
-    return NULL;
-  done = transfer(fd, data, len, position, writing);
+/* A transfer's result: the count done, or its failure thrown as `syscall`. */
+static napi_value transfer_result(napi_env env, ssize_t done, int err,
+                                  const char *syscall) {
   if (done < 0)
-    return eal_throw_errno(env, errno, writing ? "pwrite" : "pread", NULL);
+    return eal_throw_errno(env, err, syscall, NULL);
   return number(env, (double)done);
 }
 
@@ -93,6 +86,35 @@ static int whole_file_lock(int fd, short type) {
     rc = fcntl(fd, F_SETLK, &fl);
   } while (rc < 0 && errno == EINTR);
   return rc;
+}
+
+/* The end of a locked transfer: the whole file's lock is released, then the
+ * transfer's result comes back, or its failure (which wins over a failed
+ * release). */
+static napi_value unlock_with_result(napi_env env, int fd, ssize_t done,
+                                     int err, const char *syscall) {
+  if (whole_file_lock(fd, F_UNLCK) < 0 && done >= 0)
+    return eal_throw_errno(env, errno, "fcntl", NULL);
+  return transfer_result(env, done, err, syscall);
+}
+
+/* readAt, writeAt and writeAtUnlock: (fd, bytes, position), then pread or
+ * pwrite; with `unlock`, the whole file's record lock is released after. */
+static napi_value positional(napi_env env, napi_callback_info info,
+                             int writing, bool unlock) {
+  int fd, err;
+  void *data;
+  size_t len;
+  int64_t position;
+  ssize_t done;
+  const char *syscall = writing ? "pwrite" : "pread";
+  if (!io_args(env, info, &fd, &data, &len, &position))
+    return NULL;
+  done = transfer(fd, data, len, position, writing);
+  err = errno;
+  if (unlock)
+    return unlock_with_result(env, fd, done, err, syscall);
+  return transfer_result(env, done, err, syscall);
 }
 
 static bool arg_bool(napi_env env, napi_value value, const char *name,
@@ -141,12 +163,8 @@ napi_value eal_locked_read_at(napi_env env, napi_callback_info info) {
   }
   done = transfer(fd, data, len, position, 0);
   err = errno;
-  if (done < 0 || unlock_after) {
-    if (whole_file_lock(fd, F_UNLCK) < 0 && done >= 0)
-      return eal_throw_errno(env, errno, "fcntl", NULL);
-  }
-  if (done < 0)
-    return eal_throw_errno(env, err, "pread", NULL);
+  if (done < 0 || unlock_after)
+    return unlock_with_result(env, fd, done, err, "pread");
   return number(env, (double)done);
 }
 
@@ -155,32 +173,19 @@ napi_value eal_locked_read_at(napi_env env, napi_callback_info info) {
  * whether the write succeeded or not; a failure is thrown after the
  * release (the write's own first). */
 napi_value eal_write_at_unlock(napi_env env, napi_callback_info info) {
-  int fd, err;
-  void *data;
-  size_t len;
-  int64_t position;
-  ssize_t done;
-  if (!io_args(env, info, &fd, &data, &len, &position))
-    return NULL;
-  done = transfer(fd, data, len, position, 1);
-  err = errno;
-  if (whole_file_lock(fd, F_UNLCK) < 0 && done >= 0)
-    return eal_throw_errno(env, errno, "fcntl", NULL);
-  if (done < 0)
-    return eal_throw_errno(env, err, "pwrite", NULL);
-  return number(env, (double)done);
+  return positional(env, info, 1, true);
 }
 
 /* readAt(fd, bytes, position) -> bytes read: pread until `bytes` is full or
  * end of file (fewer bytes then). */
 napi_value eal_read_at(napi_env env, napi_callback_info info) {
-  return read_or_write(env, info, 0);
+  return positional(env, info, 0, false);
 }
 
 /* writeAt(fd, bytes, position) -> bytes written: pwrite until all of
  * `bytes` is written. */
 napi_value eal_write_at(napi_env env, napi_callback_info info) {
-  return read_or_write(env, info, 1);
+  return positional(env, info, 1, false);
 }
 
 /* diffChunks(a, b, chunkSize) -> [index, ...]: the chunks (a's bytes cut in

@@ -32,21 +32,9 @@ static bool read_one(eal_sock *s) {
   do {
     n = read(s->fd, s->data, s->data_cap);
   } while (n < 0 && errno == EINTR);
-  if (n < 0) {
-    int err = errno;
-    if (err != EAGAIN && err != EWOULDBLOCK)
-      eal_sock_fail(s, err, "read");
+  if (!eal_sock_read_result(s, n, errno, "read") ||
+      napi_get_null(s->env, &argv[0]) != napi_ok)
     return false;
-  }
-  if (napi_get_null(s->env, &argv[0]) != napi_ok)
-    return false;
-  if (n == 0) {
-    /* Level-triggered: end of file would be reported forever. */
-    uv_poll_stop(&s->poll);
-    if (napi_get_null(s->env, &argv[1]) == napi_ok)
-      eal_sock_call(s, 2, argv);
-    return false;
-  }
   if (napi_create_buffer_copy(s->env, (size_t)n, s->data, &unused,
                               &argv[1]) != napi_ok)
     return false;

@@ -62,21 +62,10 @@ static bool receive_one(eal_sock *s) {
   do {
     n = recv(s->fd, s->data, s->data_cap, MSG_DONTWAIT | MSG_TRUNC);
   } while (n < 0 && errno == EINTR);
-  if (n < 0) {
-    int err = errno;
-    if (err != EAGAIN && err != EWOULDBLOCK)
-      eal_sock_fail(s, err, "recv");
+  /* A zero-length read is the end of the stream (as DPDK reads it too). */
+  if (!eal_sock_read_result(s, n, errno, "recv") ||
+      napi_get_null(s->env, &argv[0]) != napi_ok)
     return false;
-  }
-  if (napi_get_null(s->env, &argv[0]) != napi_ok)
-    return false;
-  if (n == 0) {
-    /* A zero-length read is the end of the stream (as DPDK reads it too). */
-    uv_poll_stop(&s->poll);
-    if (napi_get_null(s->env, &argv[1]) == napi_ok)
-      eal_sock_call(s, 2, argv);
-    return false;
-  }
   copied = (size_t)n < s->data_cap ? (size_t)n : s->data_cap;
   if (napi_create_buffer_copy(s->env, copied, s->data, &unused, &argv[1]) !=
           napi_ok ||

@@ -149,6 +149,22 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   }
 }
 
+bool eal_sock_read_result(eal_sock *s, ssize_t n, int err, const char *syscall) {
+  napi_value argv[2];
+  if (n > 0)
+    return true;
+  if (n < 0) {
+    if (err != EAGAIN && err != EWOULDBLOCK)
+      eal_sock_fail(s, err, syscall);
+    return false;
+  }
+  uv_poll_stop(&s->poll);
+  if (napi_get_null(s->env, &argv[0]) == napi_ok &&
+      napi_get_null(s->env, &argv[1]) == napi_ok)
+    eal_sock_call(s, 2, argv);
+  return false;
+}
+
 eal_sock *eal_sock_new(napi_env env, const eal_sock_kind *kind,
                        eal_sock_reader read_one, int fd, char *path,
                        size_t data_cap, size_t control_cap) {

@@ -88,6 +88,13 @@ void eal_sock_report(eal_sock *s, int err, const char *syscall);
  * error), then reports. */
 void eal_sock_fail(eal_sock *s, int err, const char *syscall);
 
+/* What a reader does with a read(2)/recv(2) that returned `n` (`err` its
+ * errno when n < 0): true when n > 0 and the caller delivers the bytes;
+ * otherwise false, after reporting a failure (EAGAIN is none) or, for 0, the
+ * end of the stream: polling stops (level-triggered, it would fire forever)
+ * and the listener hears (null, null). */
+bool eal_sock_read_result(eal_sock *s, ssize_t n, int err, const char *syscall);
+
 /* A sockaddr_un for a path ('@name': abstract); 0 or an errno. */
 int eal_sock_build_addr(const char *path, size_t len, struct sockaddr_un *addr,
                         socklen_t *addrlen);
