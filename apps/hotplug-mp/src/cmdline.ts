@@ -84,6 +84,7 @@ export async function interact(app: HotplugAppContext, streams: CmdlineStreams, 
       pending += PROMPT;
       flush();
     }
+    if (lines.failure) print(`error reading commands: ${lines.failure.message}`);
   } finally {
     clearTimeout(progress);
     flush();

@@ -34,6 +34,15 @@ export class PipeLines {
     }
     this.#partial = text;
   };
+  /** Why the input ended early (a failed read), if it did. */
+  #failure: Error | undefined;
+  readonly #onError = (error: Error): void => {
+    // A failed read ends the script like end of input: the whole lines already read still run.
+    // Kept after the end too, so that a late error is never an uncaught one.
+    if (this.#ended) return;
+    this.#failure = error;
+    this.#onEnd();
+  };
   readonly #onEnd = (): void => {
     if (this.#decoder) this.#partial += this.#decoder.end();
     const last = this.#partial.replace(/\r$/, '');
@@ -48,6 +57,12 @@ export class PipeLines {
     else this.#decoder = new StringDecoder('utf8');
     input.on('data', this.#onData);
     input.once('end', this.#onEnd);
+    input.on('error', this.#onError);
+  }
+
+  /** The read error that ended the input early, once the lines before it are read; undefined otherwise. */
+  get failure(): Error | undefined {
+    return this.#failure;
   }
 
   /** The next line: a string when one is waiting (no promise), else a promise of it; undefined at the end. */

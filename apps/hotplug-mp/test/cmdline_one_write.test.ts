@@ -36,3 +36,20 @@ it('a scripted command costs one write: echo, result and prompt together, same b
     'quit\n',
   ]);
 });
+
+it('a script whose input fails runs the lines it has, then says why it stopped', async () => {
+  eal = await initEal(['-l', '0', '--no-pci', '--in-memory', '--log-level=lib.eal:error']);
+  let text = '';
+  const output = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      text += chunk.toString('utf8');
+      done();
+    },
+  });
+  const input = new PassThrough();
+  const session = interact(appContext(eal), { input, output }, new Promise<void>(() => undefined));
+  input.write('list\n');
+  input.destroy(new Error('EIO: read failed'));
+  await session;
+  expect(text).toBe(`${PROMPT}list\nlist all etherdev\n${PROMPT}error reading commands: EIO: read failed\n`);
+});

@@ -94,3 +94,13 @@ it('close() stops reading the fd and answers a waiting reader with the end', asy
   expect(await waiting).toBeUndefined();
   expect(reader.listenerCount('data')).toBe(0);
 });
+
+it('a read error ends the script after the whole lines before it, and is kept as the failure', async () => {
+  const input = new PassThrough();
+  const lines = new PipeLines(input);
+  input.write('attach net_null0\nlis');
+  input.destroy(new Error('EIO: read failed'));
+  expect(await drain(lines)).toEqual(['attach net_null0', 'lis']);
+  expect(lines.failure?.message).toBe('EIO: read failed');
+  expect(() => input.emit('error', new Error('late'))).not.toThrow(); // still heard after the end
+});
