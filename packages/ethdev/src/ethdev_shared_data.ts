@@ -390,17 +390,13 @@ export class EthdevSharedData implements PortTable {
       try {
         const length = lockAndReadAtSync(fd, type, this.view.target, 0, type === 'read');
         if (length !== null) {
-          const changed = this.view.accept(length);
-          if (type === 'read') return Promise.resolve(this.run(changed, type, work));
-          let result: T;
+          // A read-only section was unlocked by the read itself; a write section ends in endWrites, whatever happens.
+          if (type === 'read') return Promise.resolve(this.run(this.view.accept(length), type, work));
           try {
-            result = this.run(changed, type, work);
-          } catch (error) {
+            return Promise.resolve(this.run(this.view.accept(length), type, work));
+          } finally {
             this.endWrites(fd, true);
-            throw error;
           }
-          this.endWrites(fd, true);
-          return Promise.resolve(result);
         }
       } catch (error) {
         // What the async path would reject with: the lock's SysError, or what the work threw.
@@ -448,7 +444,9 @@ export class EthdevSharedData implements PortTable {
   /**
    * Ends a write section: the deferred write is made, and with `unlock` the
    * lock is released in the same call (or alone when there was nothing to
-   * write). The lock is released even when the write fails.
+   * write), even when the write fails. Without `unlock`, the caller
+   * releases the lock (the waiting path, and any failure of an earlier write
+   * ends up here or there).
    */
   private endWrites(fd: number, unlock: boolean): void {
     const last = this.deferred;
@@ -464,8 +462,8 @@ export class EthdevSharedData implements PortTable {
     try {
       written = unlock ? writeAtAndUnlockSync(this.handle.fd, data, at) : writeAtSync(this.handle.fd, data, at);
     } catch (error) {
+      // Nothing after a failed write: the section ends (and unlocks) in endWrites or its caller.
       this.deferred = undefined;
-      if (!unlock) trySetRecordLockSync(this.handle.fd, 'unlock');
       throw error;
     }
     // A slot update must be one write: a short one is an error, the torn slot is left for repair.

@@ -64,9 +64,9 @@ export interface NativeAddon {
   seqClose(handle: NativeSeqpacketHandle): void;
   seqRef(handle: NativeSeqpacketHandle, keepAlive: boolean): void;
   rfdOpen(fd: number, bufferSize: number, onEvent: NativeReadableFdListener): NativeReadableFdHandle;
-  isatty(fd: number): boolean;
   rfdClose(handle: NativeReadableFdHandle): void;
   rfdRef(handle: NativeReadableFdHandle, keepAlive: boolean): void;
+  isatty(fd: number): boolean;
   recordLock(fd: number, type: 'read' | 'write' | 'unlock', start: number, length: number): boolean;
   recordLockTest(fdOrPath: number | string, type: 'read' | 'write', start: number, length: number): NativeLockHolder | null;
   flockLock(fd: number, operation: 'shared' | 'exclusive' | 'unlock'): boolean;

@@ -8,14 +8,8 @@
 // directory), never for a disk read that could wait.
 import { native } from './addon.js';
 import { fromAddon } from './errors.js';
-import type { RecordLockType } from './locks.js';
-import { assertFd, assertOneOf, optionalInteger } from './validate.js';
-
-const LOCK_TYPES: readonly RecordLockType[] = ['read', 'write'];
-
-function assertBytes(value: unknown, name: string): asserts value is Uint8Array {
-  if (!(value instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array (a Buffer is one)`);
-}
+import { RECORD_TYPES, type RecordLockType } from './locks.js';
+import { assertBytes, assertFd, assertOneOf, optionalBoolean, optionalInteger } from './validate.js';
 
 /**
  * pread(2) into `bytes` from `position` until it is full or the file ends:
@@ -59,13 +53,13 @@ export function writeAtSync(fd: number, bytes: Uint8Array, position = 0): number
  */
 export function lockAndReadAtSync(fd: number, type: RecordLockType, bytes: Uint8Array, position = 0, unlockAfter = false): number | null {
   assertFd(fd, 'fd');
-  assertOneOf(type, LOCK_TYPES, 'type');
+  assertOneOf(type, RECORD_TYPES, 'type');
   assertBytes(bytes, 'bytes');
   const at = optionalInteger(position, 'position', 0, 0, Number.MAX_SAFE_INTEGER);
-  if (typeof unlockAfter !== 'boolean') throw new TypeError('unlockAfter must be a boolean');
+  const unlock = optionalBoolean(unlockAfter, 'unlockAfter', false);
   let read: number;
   try {
-    read = native.lockedReadAt(fd, type === 'write', bytes, at, unlockAfter);
+    read = native.lockedReadAt(fd, type === 'write', bytes, at, unlock);
   } catch (error) {
     throw fromAddon(error);
   }

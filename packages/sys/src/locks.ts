@@ -22,7 +22,7 @@ export interface RecordLockHolder {
   length: number;
 }
 
-const RECORD_TYPES = ['read', 'write'] as const;
+export const RECORD_TYPES = ['read', 'write'] as const;
 const RECORD_OPERATIONS = ['read', 'write', 'unlock'] as const;
 const FLOCK_OPERATIONS = ['shared', 'exclusive', 'unlock'] as const;
 
