@@ -29,15 +29,21 @@ async function settle(dir: string): Promise<void> {
   await utimes(dir, hourAgo, hourAgo);
 }
 
+/** A primary's and a secondary's transports, each bound in rt.dir (the secondary as mp_socket_1_a), the directory settled. */
+async function primaryWithSecondary(): Promise<{ primary: UnixTransport; secondary: UnixTransport }> {
+  const primary = new UnixTransport();
+  const secondary = new UnixTransport();
+  endpoints.push(await primary.bind(join(rt.dir, 'mp_socket'), () => undefined));
+  endpoints.push(await secondary.bind(join(rt.dir, 'mp_socket_1_a'), () => undefined));
+  await settle(rt.dir);
+  return { primary, secondary };
+}
+
 const peersOf = (t: UnixTransport, dir: string) => t.withPeers(dir, (peers) => Promise.resolve(peers.map((p) => p.slice(dir.length + 1))));
 
 describe('the peer list of a broadcast', () => {
   it('sees a secondary that binds, and stops seeing one that goes, after a listing was kept', async () => {
-    const primary = new UnixTransport();
-    const secondary = new UnixTransport();
-    endpoints.push(await primary.bind(join(rt.dir, 'mp_socket'), () => undefined));
-    endpoints.push(await secondary.bind(join(rt.dir, 'mp_socket_1_a'), () => undefined));
-    await settle(rt.dir);
+    const { primary, secondary } = await primaryWithSecondary();
     expect(await peersOf(primary, rt.dir)).toEqual(['mp_socket_1_a']);
     expect(await peersOf(primary, rt.dir)).toEqual(['mp_socket_1_a']);
 
@@ -76,11 +82,7 @@ describe('the peer list of a broadcast', () => {
   });
 
   it('a primary with secondaries stats the directory once per broadcast, under the flock (no unlocked pre-check)', async () => {
-    const primary = new UnixTransport();
-    const secondary = new UnixTransport();
-    endpoints.push(await primary.bind(join(rt.dir, 'mp_socket'), () => undefined));
-    endpoints.push(await secondary.bind(join(rt.dir, 'mp_socket_1_a'), () => undefined));
-    await settle(rt.dir);
+    const { primary } = await primaryWithSecondary();
     expect(await peersOf(primary, rt.dir)).toEqual(['mp_socket_1_a']); // kept, with a secondary in it
     const stats = vi.mocked(fstatLiteSync);
     stats.mockClear();

@@ -11,15 +11,20 @@ import { fromAddon } from './errors.js';
 import { RECORD_TYPES, type RecordLockType } from './locks.js';
 import { assertBytes, assertFd, assertOneOf, optionalBoolean, optionalInteger } from './validate.js';
 
+/** The checks every positional call makes of its fd and bytes; the position, checked. A plain call, no closure. */
+function positionalArgs(fd: number, bytes: Uint8Array, position: number): number {
+  assertFd(fd, 'fd');
+  assertBytes(bytes, 'bytes');
+  return optionalInteger(position, 'position', 0, 0, Number.MAX_SAFE_INTEGER);
+}
+
 /**
  * pread(2) into `bytes` from `position` until it is full or the file ends:
  * the number of bytes read (fewer than `bytes.length` only at end of file).
  * Throws SysError (EBADF, EISDIR, …).
  */
 export function readAtSync(fd: number, bytes: Uint8Array, position = 0): number {
-  assertFd(fd, 'fd');
-  assertBytes(bytes, 'bytes');
-  const at = optionalInteger(position, 'position', 0, 0, Number.MAX_SAFE_INTEGER);
+  const at = positionalArgs(fd, bytes, position);
   try {
     return native.readAt(fd, bytes, at);
   } catch (error) {
@@ -29,9 +34,7 @@ export function readAtSync(fd: number, bytes: Uint8Array, position = 0): number 
 
 /** pwrite(2) of all of `bytes` at `position`: the number written (always `bytes.length`). Throws SysError. */
 export function writeAtSync(fd: number, bytes: Uint8Array, position = 0): number {
-  assertFd(fd, 'fd');
-  assertBytes(bytes, 'bytes');
-  const at = optionalInteger(position, 'position', 0, 0, Number.MAX_SAFE_INTEGER);
+  const at = positionalArgs(fd, bytes, position);
   try {
     return native.writeAt(fd, bytes, at);
   } catch (error) {
@@ -52,10 +55,8 @@ export function writeAtSync(fd: number, bytes: Uint8Array, position = 0): number
  * small page-cached files, as readAtSync.
  */
 export function lockAndReadAtSync(fd: number, type: RecordLockType, bytes: Uint8Array, position = 0, unlockAfter = false): number | null {
-  assertFd(fd, 'fd');
+  const at = positionalArgs(fd, bytes, position);
   assertOneOf(type, RECORD_TYPES, 'type');
-  assertBytes(bytes, 'bytes');
-  const at = optionalInteger(position, 'position', 0, 0, Number.MAX_SAFE_INTEGER);
   const unlock = optionalBoolean(unlockAfter, 'unlockAfter', false);
   let read: number;
   try {
@@ -73,9 +74,7 @@ export function lockAndReadAtSync(fd: number, type: RecordLockType, bytes: Uint8
  * Returns the bytes written; throws SysError after the release.
  */
 export function writeAtAndUnlockSync(fd: number, bytes: Uint8Array, position = 0): number {
-  assertFd(fd, 'fd');
-  assertBytes(bytes, 'bytes');
-  const at = optionalInteger(position, 'position', 0, 0, Number.MAX_SAFE_INTEGER);
+  const at = positionalArgs(fd, bytes, position);
   try {
     return native.writeAtUnlock(fd, bytes, at);
   } catch (error) {
